@@ -1,0 +1,128 @@
+"""The SMS-Get integration."""
+
+from __future__ import annotations
+
+from homeassistant.components import cloud, webhook
+from homeassistant.const import (
+    CONF_NAME,
+    CONF_PASSWORD,
+    CONF_USERNAME,
+    CONF_WEBHOOK_ID,
+    Platform,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv, discovery
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
+from homeassistant.helpers.update_coordinator import UpdateFailed
+
+from .const import CONF_API_URL, CONF_CLOUDHOOK_URL, DOMAIN, LOGGER
+from .coordinator import SmsGetConfigEntry, SmsGetCoordinator, SmsGetData
+from .provider import DEFAULT_BASE_URL, SmsGetClient, SmsGetError
+from .services import async_setup_services
+from .webhook import async_handle_webhook
+
+PLATFORMS: list[Platform] = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> bool:
+    """Set up one SMS-Get account."""
+    client = SmsGetClient(
+        async_get_clientsession(hass),
+        entry.data[CONF_USERNAME],
+        entry.data[CONF_PASSWORD],
+        base_url=entry.data.get(CONF_API_URL, DEFAULT_BASE_URL),
+    )
+    coordinator = SmsGetCoordinator(hass, entry, client)
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except ConfigEntryNotReady as err:
+        # The first refresh raises without a message; say what went wrong.
+        cause = err.__cause__
+        if isinstance(cause, UpdateFailed) and isinstance(cause.__cause__, SmsGetError):
+            cause = cause.__cause__
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="setup_failed",
+            translation_placeholders={"error": str(cause)},
+        ) from cause
+    entry.runtime_data = SmsGetData(client, coordinator)
+
+    if cloud.async_active_subscription(hass) and CONF_CLOUDHOOK_URL not in entry.data:
+        await _async_create_cloudhook(hass, entry)
+
+    webhook.async_register(
+        hass,
+        DOMAIN,
+        f"SMS-Get {client.username}",
+        entry.data[CONF_WEBHOOK_ID],
+        async_handle_webhook,
+        local_only=False,
+        allowed_methods=("GET", "POST", "PUT"),
+    )
+    entry.async_on_unload(
+        lambda: webhook.async_unregister(hass, entry.data[CONF_WEBHOOK_ID])
+    )
+
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # The legacy notify service (notify.sms_get) is a discovery platform of notify.
+    single = len(hass.config_entries.async_entries(DOMAIN, include_disabled=False)) == 1
+    hass.async_create_task(
+        discovery.async_load_platform(
+            hass,
+            Platform.NOTIFY,
+            DOMAIN,
+            {
+                CONF_NAME: DOMAIN if single else f"{DOMAIN}_{client.username}",
+                "entry_id": entry.entry_id,
+            },
+            {},
+        )
+    )
+    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
+    return True
+
+
+async def _async_create_cloudhook(
+    hass: HomeAssistant, entry: SmsGetConfigEntry
+) -> None:
+    try:
+        url = await cloud.async_create_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
+    except cloud.CloudNotAvailable:
+        LOGGER.warning(
+            "Home Assistant Cloud is not connected; using the local webhook URL"
+        )
+        return
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_CLOUDHOOK_URL: url}
+    )
+
+
+async def _async_update_listener(hass: HomeAssistant, entry: SmsGetConfigEntry) -> None:
+    """Options and recipients take effect at once."""
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> bool:
+    """Unload an account, removing only its own notify service."""
+    if (service := entry.runtime_data.notify_service) is not None:
+        await service.async_unregister_services()
+        entry.runtime_data.notify_service = None
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> None:
+    """Delete the cloudhook of a removed account."""
+    if CONF_CLOUDHOOK_URL in entry.data:
+        try:
+            await cloud.async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
+        except (cloud.CloudNotAvailable, ValueError):
+            LOGGER.debug("Cloudhook of %s already gone", entry.title)

@@ -1,0 +1,43 @@
+"""Constants of the SMS-Get integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+DOMAIN: Final = "sms_get"
+LOGGER = logging.getLogger(__package__)
+
+CONF_ADVANCED: Final = "advanced"
+CONF_API_URL: Final = "api_url"
+CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
+CONF_TWO_WAY_CODE: Final = "two_way_code"
+CONF_LOW_CREDIT_THRESHOLD: Final = "low_credit_threshold"
+CONF_PHONE: Final = "phone"
+
+DEFAULT_LOW_CREDIT_THRESHOLD: Final = 50
+CREDIT_INTERVAL: Final = timedelta(minutes=30)
+
+SUBENTRY_RECIPIENT: Final = "recipient"
+
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_MESSAGE: Final = "message"
+ATTR_RECIPIENTS: Final = "recipients"
+ATTR_SCHEDULE: Final = "schedule"
+ATTR_TWO_WAY: Final = "two_way"
+
+EVENT_MESSAGE_SENT: Final = "sms_get_message_sent"
+EVENT_DELIVERY_REPORT: Final = "sms_get_delivery_report"
+EVENT_REPLY_RECEIVED: Final = "sms_get_reply_received"
+
+ISSUE_LOW_CREDIT: Final = "low_credit"
+ISSUE_IP_NOT_ALLOWED: Final = "ip_not_allowed"
+
+TOP_UP_URL: Final = "https://sms-get.com"
+MAX_CALLBACK_BYTES: Final = 1024 * 1024
+
+
+def signal_callback(entry_id: str, event_type: str) -> str:
+    """Dispatcher signal carrying one kind of callback of one entry to its event entity."""
+    return f"{DOMAIN}_{entry_id}_{event_type}"

@@ -1,0 +1,35 @@
+"""Base entity of the SMS-Get integration."""
+
+from __future__ import annotations
+
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+
+from .const import DOMAIN, TOP_UP_URL
+from .coordinator import SmsGetConfigEntry
+
+
+def account_device_info(entry: SmsGetConfigEntry) -> DeviceInfo:
+    """The service device of one SMS-Get account."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, entry.entry_id)},
+        name=f"SMS-Get {entry.unique_id}",
+        manufacturer="SMS-Get",
+        model="SMS API",
+        entry_type=DeviceEntryType.SERVICE,
+        configuration_url=TOP_UP_URL,
+    )
+
+
+class SmsGetEntity(Entity):
+    """An entity of the account's device."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, entry: SmsGetConfigEntry, description: EntityDescription
+    ) -> None:
+        """Attach the entity to the account's device."""
+        self.entity_description = description
+        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+        self._attr_device_info = account_device_info(entry)

@@ -1,0 +1,80 @@
+"""Event entities of the SMS-Get integration, mirroring the callback events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import EVENT_DELIVERY_REPORT, EVENT_REPLY_RECEIVED, signal_callback
+from .coordinator import SmsGetConfigEntry
+from .entity import SmsGetEntity
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmsGetEventDescription(EventEntityDescription):
+    """Which bus event an entity mirrors."""
+
+    bus_event: str
+
+
+DESCRIPTIONS = (
+    SmsGetEventDescription(
+        key="delivery_report",
+        translation_key="delivery_report",
+        event_types=["delivered", "not_delivered"],
+        bus_event=EVENT_DELIVERY_REPORT,
+    ),
+    SmsGetEventDescription(
+        key="reply",
+        translation_key="reply",
+        event_types=["received"],
+        bus_event=EVENT_REPLY_RECEIVED,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SmsGetConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the delivery-report and reply event entities."""
+    async_add_entities(
+        SmsGetEventEntity(entry, description) for description in DESCRIPTIONS
+    )
+
+
+class SmsGetEventEntity(SmsGetEntity, EventEntity):
+    """Shows the latest callback line of one kind."""
+
+    entity_description: SmsGetEventDescription
+
+    def __init__(
+        self, entry: SmsGetConfigEntry, description: SmsGetEventDescription
+    ) -> None:
+        """Listen to this entry's callbacks."""
+        super().__init__(entry, description)
+        self._entry_id = entry.entry_id
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the webhook."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                signal_callback(self._entry_id, self.entity_description.bus_event),
+                self._async_handle,
+            )
+        )
+
+    @callback
+    def _async_handle(self, event_type: str, data: dict[str, Any]) -> None:
+        self._trigger_event(event_type, data)
+        self.async_write_ha_state()

@@ -1,0 +1,200 @@
+"""Sending and estimating, shared by the actions and the notify services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
+
+from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN, EVENT_MESSAGE_SENT
+from .coordinator import SmsGetConfigEntry
+from .provider import (
+    MAX_RECIPIENTS,
+    Estimate,
+    InvalidPhoneNumberError,
+    PhoneNumber,
+    SendResult,
+    SmsGetApiError,
+    SmsGetConnectionError,
+    SmsGetError,
+    SmsGetOutcomeUnknownError,
+    UnsupportedCharactersError,
+    check_text,
+    estimate,
+    normalize,
+)
+
+# What to tell the user for each provider code; other codes get the generic message.
+_CODE_KEYS = {
+    "002": "schedule_rejected",
+    "003": "schedule_rejected",
+    "004": "message_too_long",
+    "005": "send_invalid_auth",
+    "006": "send_ip_not_allowed",
+    "009": "insufficient_credit",
+    "010": "two_way_not_enabled",
+}
+
+
+def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders or None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A validated message, ready to send."""
+
+    message: str
+    phones: list[PhoneNumber]
+    two_way: bool
+    schedule: datetime | None = None
+
+
+def validate(
+    message: str | None,
+    recipients: list[str] | str | None,
+    *,
+    two_way: bool = False,
+    schedule: datetime | None = None,
+) -> Outgoing:
+    """Check everything the provider would refuse, before any request."""
+    if not message or not message.strip():
+        raise _invalid("empty_message")
+    try:
+        check_text(message)
+    except UnsupportedCharactersError as err:
+        raise _invalid(
+            "unsupported_characters", characters=" ".join(err.characters)
+        ) from err
+    if isinstance(recipients, str):
+        recipients = [recipients]
+    phones: dict[str, PhoneNumber] = {}
+    for raw in recipients or ():
+        try:
+            phone = normalize(raw)
+        except InvalidPhoneNumberError as err:
+            raise _invalid("invalid_phone_number", number=str(raw)) from err
+        if two_way and phone.country != "TW":
+            raise _invalid("two_way_taiwan_only", number=str(raw))
+        phones.setdefault(phone.number, phone)
+    if not phones:
+        raise _invalid("no_recipients")
+    if schedule is not None:
+        if schedule.tzinfo is None:
+            schedule = schedule.replace(tzinfo=dt_util.get_default_time_zone())
+        if schedule <= dt_util.utcnow():
+            raise _invalid("schedule_in_past", schedule=schedule.isoformat())
+    return Outgoing(message, list(phones.values()), two_way, schedule)
+
+
+def estimate_response(outgoing: Outgoing) -> dict[str, Any]:
+    """Response data of sms_get.estimate."""
+    cost: Estimate = estimate(
+        outgoing.message, outgoing.phones, two_way=outgoing.two_way
+    )
+    return {
+        "encoding": cost.encoding,
+        "segments": cost.segments,
+        "points": cost.points,
+        "recipients": [
+            {"phone": phone.number, "country": phone.country, "points": points}
+            for phone, points in cost.per_recipient
+        ],
+    }
+
+
+def provider_error(err: SmsGetError) -> HomeAssistantError:
+    """A translated error that says what went wrong and what to do."""
+    if isinstance(err, SmsGetApiError):
+        key = _CODE_KEYS.get(err.code, "provider_error")
+        placeholders = {"code": err.code}
+        if key == "provider_error":
+            placeholders["error"] = err.provider_message or "-"
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders=placeholders,
+        )
+    if isinstance(err, SmsGetOutcomeUnknownError):
+        key = "outcome_unknown"
+    elif isinstance(err, SmsGetConnectionError):
+        key = "cannot_connect"
+    else:
+        key = "unexpected_answer"
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={"error": str(err)},
+    )
+
+
+async def async_send(
+    hass: HomeAssistant, entry: SmsGetConfigEntry, outgoing: Outgoing
+) -> dict[str, Any]:
+    """Send in batches of 250, one request at a time; never re-send anything."""
+    data = entry.runtime_data
+    numbers = [phone.number for phone in outgoing.phones]
+    batches = [
+        numbers[start : start + MAX_RECIPIENTS]
+        for start in range(0, len(numbers), MAX_RECIPIENTS)
+    ]
+    scheduled_for = outgoing.schedule.isoformat() if outgoing.schedule else None
+    sent: list[tuple[SendResult, list[str]]] = []
+    for batch in batches:
+        try:
+            result = await data.client.send(
+                outgoing.message,
+                batch,
+                schedule=outgoing.schedule,
+                two_way=outgoing.two_way,
+            )
+        except SmsGetError as err:
+            data.coordinator.async_provider_failed(err)
+            error = provider_error(err)
+            if not sent:
+                raise error from err
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="partial_send",
+                translation_placeholders={
+                    "message_ids": ", ".join(result.message_id for result, _ in sent),
+                    "sent": str(sum(len(batch) for _, batch in sent)),
+                    "not_sent": str(len(numbers) - sum(len(b) for _, b in sent)),
+                    "error": str(err),
+                },
+            ) from err
+        sent.append((result, batch))
+        data.coordinator.async_set_credit(result.points_remaining)
+        hass.bus.async_fire(
+            EVENT_MESSAGE_SENT,
+            {
+                ATTR_CONFIG_ENTRY_ID: entry.entry_id,
+                "message_id": result.message_id,
+                "recipients": batch,
+                "points_used": result.points_used,
+                "credit_remaining": result.points_remaining,
+                "scheduled_for": scheduled_for,
+                "two_way": outgoing.two_way,
+            },
+        )
+    return {
+        "messages": [
+            {
+                "message_id": result.message_id,
+                "points_used": result.points_used,
+                "recipients": batch,
+            }
+            for result, batch in sent
+        ],
+        "points_used": sum(result.points_used for result, _ in sent),
+        "credit_remaining": sent[-1][0].points_remaining,
+        "recipients": len(numbers),
+    }

@@ -1,0 +1,117 @@
+"""Notify of the SMS-Get integration: a legacy service per account, an entity per recipient."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.notify import NotifyEntity
+from homeassistant.components.notify.const import ATTR_DATA, ATTR_TARGET, ATTR_TITLE
+from homeassistant.components.notify.legacy import BaseNotificationService
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.const import CONF_NAME
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
+
+from .const import ATTR_SCHEDULE, ATTR_TWO_WAY, CONF_PHONE, DOMAIN, SUBENTRY_RECIPIENT
+from .coordinator import SmsGetConfigEntry
+from .messaging import async_send, validate
+from .schema import vol
+
+PARALLEL_UPDATES = 0
+
+NOTIFY_DATA_SCHEMA = vol.Schema(
+    {
+        vol.Optional(ATTR_SCHEDULE): cv.datetime,
+        vol.Optional(ATTR_TWO_WAY, default=False): cv.boolean,
+    }
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SmsGetConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """One notify entity per recipient, each on its own device."""
+    for subentry_id, subentry in entry.subentries.items():
+        if subentry.subentry_type == SUBENTRY_RECIPIENT:
+            async_add_entities(
+                [SmsGetRecipientEntity(entry, subentry)], config_subentry_id=subentry_id
+            )
+
+
+class SmsGetRecipientEntity(NotifyEntity):
+    """Texts one recipient."""
+
+    _attr_has_entity_name = True
+    _attr_name = None
+    _attr_translation_key = "recipient"
+
+    def __init__(self, entry: SmsGetConfigEntry, subentry: ConfigSubentry) -> None:
+        """Attach to the recipient's own device."""
+        self._entry = entry
+        self._phone: str = subentry.data[CONF_PHONE]
+        self._attr_unique_id = f"{entry.entry_id}_{subentry.subentry_id}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, f"{entry.entry_id}_{subentry.subentry_id}")},
+            name=subentry.data[CONF_NAME],
+            manufacturer="SMS-Get",
+            model="Recipient",
+            entry_type=DeviceEntryType.SERVICE,
+        )
+
+    async def async_send_message(self, message: str, title: str | None = None) -> None:
+        """Send the message (the title, when given, goes first)."""
+        text = f"{title}\n{message}" if title else message
+        await async_send(self.hass, self._entry, validate(text, [self._phone]))
+
+
+async def async_get_service(
+    hass: HomeAssistant,
+    config: ConfigType,
+    discovery_info: DiscoveryInfoType | None = None,
+) -> BaseNotificationService | None:
+    """The legacy notify.sms_get service of one account."""
+    if discovery_info is None:
+        return None
+    entry: SmsGetConfigEntry | None = hass.config_entries.async_get_entry(
+        discovery_info["entry_id"]
+    )
+    if entry is None or not hasattr(entry, "runtime_data"):
+        return None
+    service = SmsGetNotificationService(entry)
+    entry.runtime_data.notify_service = service
+    return service
+
+
+class SmsGetNotificationService(BaseNotificationService):
+    """notify.sms_get: message, target numbers, data {schedule, two_way}."""
+
+    def __init__(self, entry: SmsGetConfigEntry) -> None:
+        """Send through this account."""
+        self._entry = entry
+
+    async def async_send_message(self, message: str = "", **kwargs: Any) -> None:
+        """Send to the target numbers."""
+        data = kwargs.get(ATTR_DATA) or {}
+        try:
+            options = NOTIFY_DATA_SCHEMA(data)
+        except vol.Invalid as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_notify_data",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        if title := kwargs.get(ATTR_TITLE):
+            message = f"{title}\n{message}"
+        outgoing = validate(
+            message,
+            kwargs.get(ATTR_TARGET),
+            two_way=options[ATTR_TWO_WAY],
+            schedule=options.get(ATTR_SCHEDULE),
+        )
+        await async_send(self.hass, self._entry, outgoing)

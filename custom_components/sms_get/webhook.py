@@ -1,0 +1,180 @@
+"""The webhook that takes SMS-Get's delivery reports and two-way replies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+from homeassistant.components import webhook
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.network import NoURLAvailableError
+
+from .const import (
+    ATTR_CONFIG_ENTRY_ID,
+    CONF_CLOUDHOOK_URL,
+    CONF_TWO_WAY_CODE,
+    DOMAIN,
+    EVENT_DELIVERY_REPORT,
+    EVENT_REPLY_RECEIVED,
+    LOGGER,
+    MAX_CALLBACK_BYTES,
+    signal_callback,
+)
+from .coordinator import SmsGetConfigEntry
+from .provider import MalformedLine, parse_delivery_reports, parse_replies, split_code
+from .provider.callbacks import iso
+
+_FORM = "application/x-www-form-urlencoded"
+
+
+def async_webhook_url(hass: HomeAssistant, data: dict[str, Any]) -> str:
+    """The URL to paste into SMS-Get's callback settings."""
+    if url := data.get(CONF_CLOUDHOOK_URL):
+        return str(url)
+    try:
+        return webhook.async_generate_url(hass, data[CONF_WEBHOOK_ID])
+    except NoURLAvailableError:
+        return webhook.async_generate_path(data[CONF_WEBHOOK_ID])
+
+
+def _entry_for(hass: HomeAssistant, webhook_id: str) -> SmsGetConfigEntry | None:
+    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+        if entry.data[CONF_WEBHOOK_ID] == webhook_id:
+            return entry
+    return None
+
+
+async def _read_params(request: web.Request) -> dict[str, str] | None:
+    """Query string and form body alike; None when the body is too large."""
+    length = getattr(request, "content_length", None)
+    if length is not None and length > MAX_CALLBACK_BYTES:
+        return None
+    body = await request.content.read(MAX_CALLBACK_BYTES + 1)
+    if len(body) > MAX_CALLBACK_BYTES:
+        return None
+    params = dict(parse_qsl(request.query_string, errors="replace"))
+    content_type = request.headers.get("Content-Type", _FORM).split(";")[0].strip()
+    if body and content_type in (_FORM, "text/plain", ""):
+        params.update(
+            parse_qsl(body.decode("utf-8", errors="replace"), errors="replace")
+        )
+    return params
+
+
+async def async_handle_webhook(
+    hass: HomeAssistant, webhook_id: str, request: web.Request
+) -> web.Response:
+    """Fire one event per new line; answer ok when anything was usable."""
+    entry = _entry_for(hass, webhook_id)
+    if entry is None:
+        return web.Response(status=HTTPStatus.NOT_FOUND)
+    params = await _read_params(request)
+    if params is None:
+        return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    content = params.get("content", "")
+    if "sms_id" in params:
+        usable = _handle_reports(hass, entry, params["sms_id"], content)
+    elif content:
+        usable = _handle_replies(hass, entry, content)
+    else:
+        usable = False
+    if not usable:
+        LOGGER.warning("SMS-Get callback with nothing usable in it was refused")
+        return web.Response(status=HTTPStatus.BAD_REQUEST, text="nothing usable")
+    return web.Response(text="ok")
+
+
+def _log_malformed(kind: str, malformed: list[MalformedLine]) -> None:
+    for line in malformed:
+        LOGGER.warning(
+            "Skipped a malformed %s line (%s): %r", kind, line.reason, line.line[:200]
+        )
+
+
+def _fire(
+    hass: HomeAssistant,
+    entry: SmsGetConfigEntry,
+    event_type: str,
+    events: list[dict[str, Any]],
+    entity_event: Callable[[dict[str, Any]], str],
+) -> None:
+    fire = hass.bus.async_fire
+    for data in events:
+        fire(event_type, data)
+    if events:
+        # The event entity shows the latest line of each callback.
+        last = events[-1]
+        async_dispatcher_send(
+            hass, signal_callback(entry.entry_id, event_type), entity_event(last), last
+        )
+
+
+def _handle_reports(
+    hass: HomeAssistant, entry: SmsGetConfigEntry, sms_id: str, content: str
+) -> bool:
+    reports, malformed = parse_delivery_reports(sms_id, content)
+    _log_malformed("delivery report", malformed)
+    recent = entry.runtime_data.recent
+    events = [
+        {
+            ATTR_CONFIG_ENTRY_ID: entry.entry_id,
+            "message_id": report.message_id,
+            "phone": report.phone,
+            "recipient_message_id": report.recipient_message_id,
+            "reported_at": iso(report.reported_at),
+            "status": report.status,
+            "delivered": report.delivered,
+        }
+        for report in reports
+        if recent.add(
+            "d",
+            report.message_id,
+            report.phone,
+            report.recipient_message_id,
+            report.status,
+            iso(report.reported_at),
+        )
+    ]
+    _fire(
+        hass,
+        entry,
+        EVENT_DELIVERY_REPORT,
+        events,
+        lambda data: "delivered" if data["delivered"] else "not_delivered",
+    )
+    return bool(reports)
+
+
+def _handle_replies(
+    hass: HomeAssistant, entry: SmsGetConfigEntry, content: str
+) -> bool:
+    replies, malformed = parse_replies(content)
+    _log_malformed("reply", malformed)
+    recent = entry.runtime_data.recent
+    two_way_code = entry.options.get(CONF_TWO_WAY_CODE) or None
+    events = []
+    for reply in replies:
+        received_at = iso(reply.received_at)
+        if not recent.add(
+            "r", reply.phone, reply.recipient_message_id, received_at, reply.raw_text
+        ):
+            continue
+        code, text = split_code(reply.raw_text, two_way_code)
+        events.append(
+            {
+                ATTR_CONFIG_ENTRY_ID: entry.entry_id,
+                "phone": reply.phone,
+                "recipient_message_id": reply.recipient_message_id,
+                "received_at": received_at,
+                "raw_text": reply.raw_text,
+                "code": code,
+                "text": text,
+            }
+        )
+    _fire(hass, entry, EVENT_REPLY_RECEIVED, events, lambda _: "received")
+    return bool(replies)
