@@ -31,6 +31,7 @@ def parse_account(spec: str) -> tuple[str, Account]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line of python -m simulator."""
     parser = argparse.ArgumentParser(
         prog="python -m simulator",
         description="A local stand-in for the SMS-Get provider's HTTP API.",
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Serve the simulator until interrupted, logging each request to stdout."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         stream=sys.stdout,

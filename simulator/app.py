@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
+from collections.abc import Callable, Coroutine, Mapping
+from datetime import datetime
 import html
+from http import HTTPStatus
 import json
 import logging
 import secrets
 import time
-from collections import deque
-from collections.abc import Callable, Coroutine, Mapping
-from datetime import datetime
-from http import HTTPStatus
 from typing import Any, Final
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
@@ -79,7 +79,8 @@ type Clock = Callable[[], datetime]
 
 
 def _default_accounts() -> dict[str, Account]:
-    return {"demo": Account(password="demo-pass", points=1000, two_way=True)}
+    # The sandbox's well-known demo account, not a secret.
+    return {"demo": Account(password="demo-pass", points=1000, two_way=True)}  # noqa: S106
 
 
 def _with_query(url: str, params: Mapping[str, str]) -> str:
@@ -429,6 +430,11 @@ class Simulator:
             f"{phone}|{recipient_id}|{report_time(self.clock())}|{quote(text, safe='')}"
         )
         return await self._post_callback(account.twoway_url, {"content": line})
+
+    async def wait_idle(self) -> None:
+        """Wait until every pending callback and delayed request has finished."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def close(self) -> None:
         """Cancel pending callbacks and close the simulator's own HTTP session."""

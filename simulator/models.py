@@ -55,6 +55,7 @@ class SentMessage:
     accepted_at: datetime | None = None
 
     def as_json(self) -> dict[str, Any]:
+        """The message as JSON for the sandbox's /sim/messages."""
         return {
             "message_id": self.message_id,
             "username": self.username,

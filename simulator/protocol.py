@@ -5,10 +5,10 @@ Pure functions, no I/O, so the app and the tests share one reading of the docume
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 import json
 import math
 import re
-from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Final
 
 # The provider's clock and every time it reports are GMT+8 (Taiwan has no DST).
@@ -87,10 +87,12 @@ def answer_body(stats: bool, code: str, message: str) -> str:
 
 
 def error_body(code: str) -> str:
+    """The provider's refusal with that code and the document's wording."""
     return answer_body(False, code, ERROR_MESSAGES.get(code, "未知錯誤"))
 
 
 def json_body(payload: Any) -> str:
+    """Any payload as compact JSON, for answers a fault dictates."""
     return json.dumps(payload, separators=(",", ":"))
 
 
@@ -115,6 +117,7 @@ def segments(text: str) -> int:
 
 
 def points_per_segment(country: str, *, two_way: bool) -> int:
+    """Points one segment costs to a number of that country."""
     if two_way:
         return TWO_WAY_POINTS
     return POINTS_PER_SEGMENT.get(country, OTHER_COUNTRY_POINTS)
@@ -143,4 +146,5 @@ def report_time(moment: datetime) -> str:
 
 
 def now_taipei() -> datetime:
+    """The provider's wall clock: now in GMT+8."""
     return datetime.now(UTC).astimezone(TAIPEI)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from homeassistant.components import cloud, webhook
+from homeassistant.components.webhook import (
+    async_register as async_register_webhook,
+    async_unregister as async_unregister_webhook,
+)
 from homeassistant.const import (
     CONF_NAME,
     CONF_PASSWORD,
@@ -17,11 +20,15 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
-from .const import CONF_API_URL, CONF_CLOUDHOOK_URL, DOMAIN, LOGGER
+from .const import CONF_API_URL, CONF_CLOUDHOOK_URL, DOMAIN
 from .coordinator import SmsGetConfigEntry, SmsGetCoordinator, SmsGetData
 from .provider import DEFAULT_BASE_URL, SmsGetClient, SmsGetError
 from .services import async_setup_services
-from .webhook import async_handle_webhook
+from .webhook import (
+    async_create_cloudhook,
+    async_delete_cloudhook,
+    async_handle_webhook,
+)
 
 PLATFORMS: list[Platform] = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -56,10 +63,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> bo
         ) from cause
     entry.runtime_data = SmsGetData(client, coordinator)
 
-    if cloud.async_active_subscription(hass) and CONF_CLOUDHOOK_URL not in entry.data:
-        await _async_create_cloudhook(hass, entry)
+    if CONF_CLOUDHOOK_URL not in entry.data and (
+        url := await async_create_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
+    ):
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_CLOUDHOOK_URL: url}
+        )
 
-    webhook.async_register(
+    async_register_webhook(
         hass,
         DOMAIN,
         f"SMS-Get {client.username}",
@@ -69,7 +80,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> bo
         allowed_methods=("GET", "POST", "PUT"),
     )
     entry.async_on_unload(
-        lambda: webhook.async_unregister(hass, entry.data[CONF_WEBHOOK_ID])
+        lambda: async_unregister_webhook(hass, entry.data[CONF_WEBHOOK_ID])
     )
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -91,21 +102,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> bo
     return True
 
 
-async def _async_create_cloudhook(
-    hass: HomeAssistant, entry: SmsGetConfigEntry
-) -> None:
-    try:
-        url = await cloud.async_create_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
-    except cloud.CloudNotAvailable:
-        LOGGER.warning(
-            "Home Assistant Cloud is not connected; using the local webhook URL"
-        )
-        return
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, CONF_CLOUDHOOK_URL: url}
-    )
-
-
 async def _async_update_listener(hass: HomeAssistant, entry: SmsGetConfigEntry) -> None:
     """Options and recipients take effect at once."""
     await hass.config_entries.async_reload(entry.entry_id)
@@ -122,7 +118,4 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> b
 async def async_remove_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> None:
     """Delete the cloudhook of a removed account."""
     if CONF_CLOUDHOOK_URL in entry.data:
-        try:
-            await cloud.async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
-        except (cloud.CloudNotAvailable, ValueError):
-            LOGGER.debug("Cloudhook of %s already gone", entry.title)
+        await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])

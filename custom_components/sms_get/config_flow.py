@@ -6,7 +6,6 @@ from collections.abc import Mapping
 import secrets
 from typing import Any
 
-from homeassistant.components import cloud
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
@@ -52,7 +51,7 @@ from .provider import (
     normalize,
 )
 from .schema import vol
-from .webhook import async_webhook_url
+from .webhook import async_create_cloudhook, async_webhook_url
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
@@ -138,13 +137,8 @@ class SmsGetConfigFlow(ConfigFlow, domain=DOMAIN):
                     CONF_API_URL: api_url,
                     CONF_WEBHOOK_ID: webhook_id,
                 }
-                if cloud.async_active_subscription(self.hass):
-                    try:
-                        data[CONF_CLOUDHOOK_URL] = await cloud.async_create_cloudhook(
-                            self.hass, webhook_id
-                        )
-                    except cloud.CloudNotAvailable:
-                        LOGGER.warning("Home Assistant Cloud is not connected")
+                if url := await async_create_cloudhook(self.hass, webhook_id):
+                    data[CONF_CLOUDHOOK_URL] = url
                 return self.async_create_entry(
                     title=username,
                     data=data,

@@ -20,7 +20,6 @@ PARALLEL_UPDATES = 0
 CREDIT = SensorEntityDescription(
     key="credit",
     translation_key="credit",
-    native_unit_of_measurement="points",
     state_class=SensorStateClass.MEASUREMENT,
     suggested_display_precision=0,
 )

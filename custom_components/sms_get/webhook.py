@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
-from homeassistant.components import webhook
+from homeassistant.components.webhook import async_generate_path, async_generate_url
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.dispatcher import async_dispatcher_send
@@ -37,9 +37,37 @@ def async_webhook_url(hass: HomeAssistant, data: dict[str, Any]) -> str:
     if url := data.get(CONF_CLOUDHOOK_URL):
         return str(url)
     try:
-        return webhook.async_generate_url(hass, data[CONF_WEBHOOK_ID])
+        return async_generate_url(hass, data[CONF_WEBHOOK_ID])
     except NoURLAvailableError:
-        return webhook.async_generate_path(data[CONF_WEBHOOK_ID])
+        return async_generate_path(data[CONF_WEBHOOK_ID])
+
+
+async def async_create_cloudhook(hass: HomeAssistant, webhook_id: str) -> str | None:
+    """A cloudhook URL when Home Assistant Cloud is subscribed, else None."""
+    # Imported only when loaded: importing cloud pulls in much of Home Assistant.
+    if "cloud" not in hass.config.components:
+        return None
+    from homeassistant.components import cloud  # noqa: PLC0415
+
+    if not cloud.async_active_subscription(hass):
+        return None
+    try:
+        return await cloud.async_create_cloudhook(hass, webhook_id)
+    except cloud.CloudNotAvailable:
+        LOGGER.warning("Home Assistant Cloud is not connected; using the webhook URL")
+        return None
+
+
+async def async_delete_cloudhook(hass: HomeAssistant, webhook_id: str) -> None:
+    """Delete the cloudhook of a removed entry."""
+    if "cloud" not in hass.config.components:
+        return
+    from homeassistant.components import cloud  # noqa: PLC0415
+
+    try:
+        await cloud.async_delete_cloudhook(hass, webhook_id)
+    except (cloud.CloudNotAvailable, ValueError):
+        LOGGER.debug("The cloudhook is already gone")
 
 
 def _entry_for(hass: HomeAssistant, webhook_id: str) -> SmsGetConfigEntry | None:
