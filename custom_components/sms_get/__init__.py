@@ -20,7 +20,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
-from .const import CONF_API_URL, CONF_CLOUDHOOK_URL, DOMAIN
+from .const import CONF_API_URL, CONF_CLOUDHOOK_URL, DOMAIN, REQUEST_TIMEOUT
 from .coordinator import SmsGetConfigEntry, SmsGetCoordinator, SmsGetData
 from .provider import DEFAULT_BASE_URL, SmsGetClient, SmsGetError
 from .services import async_setup_services
@@ -47,6 +47,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> bo
         entry.data[CONF_USERNAME],
         entry.data[CONF_PASSWORD],
         base_url=entry.data.get(CONF_API_URL, DEFAULT_BASE_URL),
+        timeout=REQUEST_TIMEOUT,
     )
     coordinator = SmsGetCoordinator(hass, entry, client)
     try:

@@ -18,6 +18,7 @@ CONF_PHONE: Final = "phone"
 
 DEFAULT_LOW_CREDIT_THRESHOLD: Final = 50
 CREDIT_INTERVAL: Final = timedelta(minutes=30)
+REQUEST_TIMEOUT: Final = 30.0
 
 SUBENTRY_RECIPIENT: Final = "recipient"
 
