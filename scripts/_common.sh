@@ -38,6 +38,24 @@ venv_dir() {
     echo "$ROOT/.venv/$minor"
 }
 
+# Sets UV: a pinned uv, a standalone binary that any Python with pip can fetch
+# (some builds of 3.14 have no pip).
+ensure_uv() {
+    UV="$ROOT/.venv/uv-$UV_VERSION/bin/uv"
+    [ -x "$UV" ] && return 0
+    local pip_python
+    for pip_python in "$1" python3 python; do
+        if "$pip_python" -m pip --version >/dev/null 2>&1; then
+            "$pip_python" -m pip install --quiet --disable-pip-version-check \
+                --target "$ROOT/.venv/uv-$UV_VERSION" "uv==$UV_VERSION" && break
+        fi
+    done
+    if [ ! -x "$UV" ]; then
+        echo "Could not install uv: no Python with pip found on PATH." >&2
+        return 1
+    fi
+}
+
 setup_stamp() {
     cat "$ROOT/requirements_test.txt" "$ROOT/scripts/setup" "$ROOT/scripts/_common.sh" \
         "$ROOT/scripts/requirements_for.py" | sha256sum | cut -d' ' -f1

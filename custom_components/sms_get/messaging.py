@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
 
-from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN, EVENT_MESSAGE_SENT
+from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN, EVENT_MESSAGE_SENT, TOP_UP_URL
 from .coordinator import SmsGetConfigEntry
 from .provider import (
     MAX_RECIPIENTS,
@@ -118,6 +118,8 @@ def provider_error(err: SmsGetError) -> HomeAssistantError:
         placeholders = {"code": err.code}
         if key == "provider_error":
             placeholders["error"] = err.provider_message or "-"
+        elif key == "insufficient_credit":
+            placeholders["url"] = TOP_UP_URL
         return HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key=key,

@@ -22,7 +22,8 @@ from simulator import TAIPEI, Account, Fault, Simulator
 from simulator.__main__ import parse_account
 from simulator.protocol import country_of, segments
 
-type ClientFactory = Callable[[web.Application], Awaitable[TestClient]]
+type Client = TestClient[web.Request, web.Application]
+type ClientFactory = Callable[[web.Application], Awaitable[Client]]
 type ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
 
 # A fixed GMT+8 "now" for schedules and report times.
@@ -51,7 +52,7 @@ def sim() -> Simulator:
 
 
 @pytest.fixture
-async def client(aiohttp_client: ClientFactory, sim: Simulator) -> TestClient:
+async def client(aiohttp_client: ClientFactory, sim: Simulator) -> Client:
     return await aiohttp_client(sim.app)
 
 
@@ -91,7 +92,7 @@ async def receiver(aiohttp_server: ServerFactory) -> Receiver:
 
 
 async def call(
-    client: TestClient, endpoint: str, /, *, use_get: bool = False, **params: str
+    client: Client, endpoint: str, params: dict[str, str], *, use_get: bool = False
 ) -> dict[str, Any]:
     """One API call with form parameters (query parameters with use_get)."""
     if use_get:
@@ -105,10 +106,10 @@ async def call(
     return answer
 
 
-async def send(client: TestClient, phone: str, text: str = "hi", **extra: str) -> Any:
+async def send(client: Client, phone: str, text: str = "hi", **extra: str) -> Any:
     endpoint = extra.pop("endpoint", "api_send.php")
     params = {**CREDENTIALS, "method": "1", "sms_msg": text, "phone": phone, **extra}
-    return await call(client, endpoint, **params)
+    return await call(client, endpoint, params)
 
 
 def assert_error(answer: dict[str, Any], code: str) -> None:
@@ -121,25 +122,29 @@ def assert_error(answer: dict[str, Any], code: str) -> None:
 
 
 @pytest.mark.parametrize("use_get", [True, False])
-async def test_credit(client: TestClient, use_get: bool) -> None:
-    answer = await call(client, "api_query_credit.php", use_get=use_get, **CREDENTIALS)
+async def test_credit(client: Client, use_get: bool) -> None:
+    answer = await call(client, "api_query_credit.php", CREDENTIALS, use_get=use_get)
     assert answer == {"stats": True, "error_code": "000", "error_msg": "demo|1000"}
 
 
-async def test_credit_errors(client: TestClient, sim: Simulator) -> None:
-    assert_error(await call(client, "api_query_credit.php", username="demo"), "001")
-    wrong = await call(client, "api_query_credit.php", username="demo", password="x")
+async def test_credit_errors(client: Client, sim: Simulator) -> None:
+    assert_error(
+        await call(client, "api_query_credit.php", {"username": "demo"}), "001"
+    )
+    wrong = await call(client, "api_query_credit.php", {**CREDENTIALS, "password": "x"})
     assert wrong == {"stats": False, "error_code": "005", "error_msg": "帳號密碼錯誤"}
-    unknown = await call(client, "api_query_credit.php", username="x", password="y")
+    unknown = await call(
+        client, "api_query_credit.php", {"username": "x", "password": "y"}
+    )
     assert_error(unknown, "005")
     sim.accounts["demo"].allowed_ips = {"192.0.2.1"}
-    assert_error(await call(client, "api_query_credit.php", **CREDENTIALS), "006")
+    assert_error(await call(client, "api_query_credit.php", CREDENTIALS), "006")
     sim.accounts["demo"].allowed_ips = {"127.0.0.1"}
-    assert (await call(client, "api_query_credit.php", **CREDENTIALS))["stats"] is True
+    assert (await call(client, "api_query_credit.php", CREDENTIALS))["stats"] is True
 
 
 async def test_query_and_form_are_merged_and_recorded(
-    client: TestClient, sim: Simulator
+    client: Client, sim: Simulator
 ) -> None:
     response = await client.post(
         "/api_query_credit.php",
@@ -173,7 +178,7 @@ async def test_query_and_form_are_merged_and_recorded(
     ],
 )
 async def test_send_deducts_points(
-    client: TestClient, sim: Simulator, phone: str, used: int
+    client: Client, sim: Simulator, phone: str, used: int
 ) -> None:
     answer = await send(client, phone, "hello")
     assert answer["stats"] is True
@@ -191,7 +196,7 @@ async def test_send_deducts_points(
     assert not message.two_way
 
 
-async def test_message_ids_are_unique(client: TestClient, sim: Simulator) -> None:
+async def test_message_ids_are_unique(client: Client, sim: Simulator) -> None:
     for _ in range(5):
         await send(client, "0912345678,0912345679")
     ids = [m.message_id for m in sim.messages]
@@ -217,7 +222,7 @@ def test_segments(text: str, count: int) -> None:
     assert segments(text) == count
 
 
-async def test_long_message_cost(client: TestClient) -> None:
+async def test_long_message_cost(client: Client) -> None:
     answer = await send(client, "13512345123,0912345678", "a" * 161)
     assert answer["error_msg"].split("|")[1:] == ["10", "990"]  # 2 x (4 + 1)
 
@@ -248,7 +253,7 @@ async def test_long_message_cost(client: TestClient) -> None:
     ],
 )
 async def test_every_country_is_accepted(
-    client: TestClient, phone: str, country: str
+    client: Client, phone: str, country: str
 ) -> None:
     assert country_of(phone) == country
     answer = await send(client, phone)
@@ -260,9 +265,7 @@ async def test_every_country_is_accepted(
     "phone",
     ["+886912345678", "886912345678", "091234567", "0812345678", "0912-345-678", "x"],
 )
-async def test_bad_number_is_001(
-    client: TestClient, sim: Simulator, phone: str
-) -> None:
+async def test_bad_number_is_001(client: Client, sim: Simulator, phone: str) -> None:
     assert_error(await send(client, f"0912345678,{phone}"), "001")
     assert sim.messages == []
     assert sim.accounts["demo"].points == 1000
@@ -287,20 +290,20 @@ async def test_bad_number_is_001(
     ],
 )
 async def test_send_errors(
-    client: TestClient, sim: Simulator, params: dict[str, str], code: str
+    client: Client, sim: Simulator, params: dict[str, str], code: str
 ) -> None:
     base = {**CREDENTIALS, "method": "1", "sms_msg": "hi", "phone": "0912345678"}
-    assert_error(await call(client, "api_send.php", **{**base, **params}), code)
+    assert_error(await call(client, "api_send.php", {**base, **params}), code)
     assert sim.messages == []
 
 
-async def test_ten_segments_and_250_recipients_pass(client: TestClient) -> None:
+async def test_ten_segments_and_250_recipients_pass(client: Client) -> None:
     assert (await send(client, "0912345678", "a" * 1530))["stats"] is True
     answer = await send(client, ",".join(["0912345678"] * 250))
     assert answer["error_msg"].split("|")[1] == "250"
 
 
-async def test_not_enough_points(client: TestClient, sim: Simulator) -> None:
+async def test_not_enough_points(client: Client, sim: Simulator) -> None:
     sim.accounts["demo"].points = 3
     answer = await send(client, "13512345123")
     assert answer == {"stats": False, "error_code": "009", "error_msg": "點數不足"}
@@ -309,14 +312,14 @@ async def test_not_enough_points(client: TestClient, sim: Simulator) -> None:
     assert sim.accounts["demo"].points == 0
 
 
-async def test_ip_not_allowed_on_send(client: TestClient, sim: Simulator) -> None:
+async def test_ip_not_allowed_on_send(client: Client, sim: Simulator) -> None:
     sim.accounts["demo"].allowed_ips = set()
     assert_error(await send(client, "0912345678"), "006")
 
 
-async def test_get_send(client: TestClient, sim: Simulator) -> None:
+async def test_get_send(client: Client, sim: Simulator) -> None:
     params = {**CREDENTIALS, "method": "1", "sms_msg": "好 a+b", "phone": "0912345678"}
-    answer = await call(client, "api_send.php", use_get=True, **params)
+    answer = await call(client, "api_send.php", params, use_get=True)
     assert answer["stats"] is True
     assert sim.messages[0].text == "好 a+b"
 
@@ -328,7 +331,7 @@ def schedule(date: str, hour: str, minute: str) -> dict[str, str]:
     return {"method": "2", "send_date": date, "hour": hour, "min": minute}
 
 
-async def test_scheduled_send(client: TestClient, sim: Simulator) -> None:
+async def test_scheduled_send(client: Client, sim: Simulator) -> None:
     answer = await send(client, "0912345678", **schedule("2025/06/01", "12", "01"))
     assert answer["stats"] is True
     assert sim.messages[0].scheduled_for == datetime(2025, 6, 1, 12, 1, tzinfo=TAIPEI)
@@ -350,12 +353,12 @@ async def test_scheduled_send(client: TestClient, sim: Simulator) -> None:
     ],
 )
 async def test_schedule_errors(
-    client: TestClient, params: dict[str, str], code: str
+    client: Client, params: dict[str, str], code: str
 ) -> None:
     assert_error(await send(client, "0912345678", **params), code)
 
 
-async def test_schedule_ignored_when_sending_now(client: TestClient) -> None:
+async def test_schedule_ignored_when_sending_now(client: Client) -> None:
     answer = await send(client, "0912345678", send_date="nonsense", hour="99", min="x")
     assert answer["stats"] is True
 
@@ -363,7 +366,7 @@ async def test_schedule_ignored_when_sending_now(client: TestClient) -> None:
 # --- two-way ---------------------------------------------------------------------------
 
 
-async def test_two_way_send(client: TestClient, sim: Simulator) -> None:
+async def test_two_way_send(client: Client, sim: Simulator) -> None:
     answer = await send(
         client, "0912345678,0912345679", "好" * 71, endpoint="api_send_twoway.php"
     )
@@ -371,7 +374,7 @@ async def test_two_way_send(client: TestClient, sim: Simulator) -> None:
     assert sim.messages[0].two_way
 
 
-async def test_two_way_rules(client: TestClient, sim: Simulator) -> None:
+async def test_two_way_rules(client: Client, sim: Simulator) -> None:
     twoway = {"endpoint": "api_send_twoway.php"}
     assert_error(await send(client, "0912345678,13512345123", **twoway), "001")
     sim.accounts["demo"].two_way = False
@@ -388,7 +391,7 @@ async def test_two_way_rules(client: TestClient, sim: Simulator) -> None:
 # --- faults ------------------------------------------------------------------------------
 
 
-async def test_faults_in_order(client: TestClient, sim: Simulator) -> None:
+async def test_faults_in_order(client: Client, sim: Simulator) -> None:
     sim.faults.extend(
         [
             Fault.html(),
@@ -422,13 +425,13 @@ async def test_faults_in_order(client: TestClient, sim: Simulator) -> None:
     assert await response.text() == '{"stats": tru'
 
     # Faults used up: back to normal.
-    assert (await call(client, "api_query_credit.php", **CREDENTIALS))["stats"] is True
+    assert (await call(client, "api_query_credit.php", CREDENTIALS))["stats"] is True
     assert len(sim.requests) == 7
     assert not sim.faults
 
 
 async def test_fault_code_on_send_charges_nothing(
-    client: TestClient, sim: Simulator
+    client: Client, sim: Simulator
 ) -> None:
     sim.faults.append(Fault.code("005"))
     assert_error(await send(client, "0912345678"), "005")
@@ -436,15 +439,15 @@ async def test_fault_code_on_send_charges_nothing(
     assert sim.accounts["demo"].points == 1000
 
 
-async def test_drop(client: TestClient, sim: Simulator) -> None:
+async def test_drop(client: Client, sim: Simulator) -> None:
     sim.faults.append(Fault.drop())
     with pytest.raises(aiohttp.ServerDisconnectedError):
         await client.post("/api_send.php", data=CREDENTIALS)
     assert len(sim.requests) == 1
-    assert (await call(client, "api_query_credit.php", **CREDENTIALS))["stats"] is True
+    assert (await call(client, "api_query_credit.php", CREDENTIALS))["stats"] is True
 
 
-async def test_delay_then_answer(client: TestClient, sim: Simulator) -> None:
+async def test_delay_then_answer(client: Client, sim: Simulator) -> None:
     sim.faults.append(Fault.delay(0.05))
     answer = await send(client, "0912345678")
     assert answer["stats"] is True
@@ -453,9 +456,7 @@ async def test_delay_then_answer(client: TestClient, sim: Simulator) -> None:
     assert recorded.finished - recorded.started >= 0.05
 
 
-async def test_delay_outlives_client_timeout(
-    client: TestClient, sim: Simulator
-) -> None:
+async def test_delay_outlives_client_timeout(client: Client, sim: Simulator) -> None:
     """A client that gives up leaves a send whose outcome it does not know."""
     sim.faults.append(Fault.delay(0.2))
     params = {**CREDENTIALS, "method": "1", "sms_msg": "hi", "phone": "0912345678"}
@@ -470,7 +471,7 @@ async def test_delay_outlives_client_timeout(
     assert sim.accounts["demo"].points == 999
 
 
-async def test_delay_then_other_fault(client: TestClient, sim: Simulator) -> None:
+async def test_delay_then_other_fault(client: Client, sim: Simulator) -> None:
     sim.faults.append(Fault.delay(0.01, Fault.status(503)))
     response = await client.post("/api_query_credit.php", data=CREDENTIALS)
     assert response.status == 503
@@ -485,7 +486,7 @@ def test_fault_constructors_validate() -> None:
 
 
 async def test_requests_never_overlap_when_sequential(
-    client: TestClient, sim: Simulator
+    client: Client, sim: Simulator
 ) -> None:
     for _ in range(3):
         await send(client, "0912345678")
@@ -499,7 +500,7 @@ async def test_requests_never_overlap_when_sequential(
 
 
 async def test_delivery_report(
-    client: TestClient, sim: Simulator, receiver: Receiver
+    client: Client, sim: Simulator, receiver: Receiver
 ) -> None:
     url = receiver.url("/receive.php")
     sim.accounts["demo"].delivery_url = url
@@ -524,7 +525,7 @@ async def test_delivery_report(
 
 
 async def test_delivery_url_keeps_its_own_query(
-    client: TestClient, sim: Simulator, receiver: Receiver
+    client: Client, sim: Simulator, receiver: Receiver
 ) -> None:
     sim.accounts["demo"].delivery_url = receiver.url("/hook?token=abc")
     await send(client, "0912345678")
@@ -533,14 +534,14 @@ async def test_delivery_url_keeps_its_own_query(
     assert "sms_id" in receiver.calls[0][1]
 
 
-async def test_no_delivery_url_no_callback(client: TestClient, sim: Simulator) -> None:
+async def test_no_delivery_url_no_callback(client: Client, sim: Simulator) -> None:
     await send(client, "0912345678")
     await asyncio.sleep(0.05)
     assert sim.callbacks_sent == []
 
 
 async def test_unreachable_callback_is_survived(
-    client: TestClient, sim: Simulator, unused_tcp_port: int
+    client: Client, sim: Simulator, unused_tcp_port: int
 ) -> None:
     url = f"http://127.0.0.1:{unused_tcp_port}/receive.php"
     sim.accounts["demo"].delivery_url = url
@@ -552,7 +553,7 @@ async def test_unreachable_callback_is_survived(
 
 
 async def test_close_cancels_pending_callbacks(
-    client: TestClient, sim: Simulator, receiver: Receiver
+    client: Client, sim: Simulator, receiver: Receiver
 ) -> None:
     sim.callback_delay = 30
     sim.accounts["demo"].delivery_url = receiver.url("/receive.php")
@@ -563,7 +564,7 @@ async def test_close_cancels_pending_callbacks(
 
 
 async def test_reply_round_trip(
-    client: TestClient, sim: Simulator, receiver: Receiver
+    client: Client, sim: Simulator, receiver: Receiver
 ) -> None:
     url = receiver.url("/twoway")
     sim.accounts["demo"].twoway_url = url
@@ -605,7 +606,7 @@ async def test_reply_refusals(sim: Simulator) -> None:
 # --- the settings page and the sandbox endpoints -------------------------------------------
 
 
-async def test_settings_page(client: TestClient, sim: Simulator) -> None:
+async def test_settings_page(client: Client, sim: Simulator) -> None:
     page = await (await client.get("/settings")).text()
     assert 'name="delivery_url"' in page
     form = {
@@ -623,7 +624,7 @@ async def test_settings_page(client: TestClient, sim: Simulator) -> None:
 
 
 async def test_sim_endpoints(
-    client: TestClient, sim: Simulator, receiver: Receiver
+    client: Client, sim: Simulator, receiver: Receiver
 ) -> None:
     settings = {**CREDENTIALS, "twoway_url": receiver.url("/twoway")}
     response = await client.post("/sim/settings", json=settings)
