@@ -19,11 +19,11 @@ DELIVERED = "DELIVRD"
 
 _PHONE = re.compile(r"\+?\d{4,20}")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
-# Where a line starts: phone|id|time| after the start or a comma. A raw comma inside a
-# reply's text (a provider that did not encode it) is not followed by this.
-_LINE_START = re.compile(
-    r"(?:^|,)(?=[^,|]*\|[^,|]*\|\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\|)"
-)
+# A line starts at the start and after a comma, unless text without a "|" follows up
+# to the next comma: that comma is a raw one inside a reply's text (from a provider that
+# did not encode it). Any "|" is enough, so a malformed line is reported, not taken for
+# text; a blank line (",,", a trailing comma) is a separator, not text.
+_LINE_START = re.compile(r"(?:^|,)(?=[^,]*\||\s*(?:,|$))")
 
 
 @dataclass(frozen=True, slots=True)

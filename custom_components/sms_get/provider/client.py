@@ -89,6 +89,9 @@ class SmsGetClient:
         two_way: bool = False,
     ) -> SendResult:
         """Send one request of at most 250 provider-format numbers; never retried."""
+        if isinstance(phones, str):
+            # A str is a Sequence[str] too: it would go out as "0,9,1,2,...".
+            raise TypeError("phones must be a list of numbers, not a str")
         if not 0 < len(phones) <= MAX_RECIPIENTS:
             raise ValueError(f"A send takes 1 to {MAX_RECIPIENTS} numbers")
         params = {"method": "1", "sms_msg": message, "phone": ",".join(phones)}
@@ -118,10 +121,13 @@ class SmsGetClient:
                     url, data=data, timeout=self._timeout, allow_redirects=False
                 ) as response:
                     status = response.status
-                    body = await response.content.read(_MAX_ANSWER + 1)
+                    body = await _read_limited(response)
             except (
                 aiohttp.ClientConnectorError,
                 aiohttp.ConnectionTimeoutError,
+                # An unusable URL: nothing left either.
+                aiohttp.InvalidURL,
+                aiohttp.NonHttpUrlClientError,
             ) as err:
                 raise SmsGetConnectionError(
                     f"Cannot connect to SMS-Get at {self.base_url}"
@@ -137,6 +143,16 @@ class SmsGetClient:
                 ) from err
         _LOGGER.debug("%s answered HTTP %s: %r", endpoint, status, body[:200])
         return _parse_answer(status, body)
+
+
+async def _read_limited(response: aiohttp.ClientResponse) -> bytes:
+    """The body, or its first bytes past the limit (read(n) returns one chunk only)."""
+    body = b""
+    while len(body) <= _MAX_ANSWER and (
+        chunk := await response.content.read(_MAX_ANSWER + 1 - len(body))
+    ):
+        body += chunk
+    return body
 
 
 def _parse_answer(status: int, body: bytes) -> str:
@@ -180,5 +196,5 @@ def _split(message: str, count: int) -> list[str]:
 def _int(value: str) -> int:
     try:
         return int(float(value)) if "." in value else int(value)
-    except ValueError as err:
+    except (ValueError, OverflowError) as err:  # OverflowError: "1.0e999"
         raise SmsGetResponseError(f"Not a number of points: {value!r}") from err

@@ -72,8 +72,12 @@ COUNTRIES_BY_ISO = {country.iso: country for country in COUNTRIES}
 _PROVIDER_FORMAT = re.compile(
     "|".join(f"(?P<{c.iso}>{c.pattern.pattern})" for c in COUNTRIES)
 )
+# With their full-width forms, which CJK input methods type along with full-width digits.
 _SEPARATORS = str.maketrans(
-    "", "", " \t-.()[]\u00a0\u3000\u2010\u2011\u2012\u2013\u2014\u2212"
+    "",
+    "",
+    " \t-.()[]\u00a0\u3000\u2010\u2011\u2012\u2013\u2014\u2212"
+    "\uff0d\uff0e\uff08\uff09\uff3b\uff3d",
 )
 _CLEAN = re.compile(r"\+?\d+")
 

@@ -1,0 +1,1 @@
+"""Tests of the provider package, free of Home Assistant."""

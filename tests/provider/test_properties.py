@@ -1,0 +1,239 @@
+"""Properties of the provider package for any input (hypothesis).
+
+SMS_GET_FUZZ_EXAMPLES sets the examples per test (default 150), e.g. 10000 for a long run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+import os
+from urllib.parse import quote
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from custom_components.sms_get.provider import (
+    InvalidPhoneNumberError,
+    PhoneNumber,
+    RecentLines,
+    check_text,
+    estimate,
+    normalize,
+    parse_delivery_reports,
+    parse_replies,
+    segments,
+)
+from custom_components.sms_get.provider.callbacks import PROVIDER_TZ
+from custom_components.sms_get.provider.phone import COUNTRIES
+
+EXAMPLES = int(os.environ.get("SMS_GET_FUZZ_EXAMPLES", "150"))
+# No deadline: a loaded CI machine is slow, not wrong. The autouse fixtures of Home
+# Assistant's plugin hold no state these tests read.
+fuzz = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+
+# Characters that matter to the parsers, mixed with anything.
+_PUNCTUATION = st.sampled_from(list("|,%+ -:0123456789\t\n"))
+_NOISY_TEXT = st.text(st.one_of(_PUNCTUATION, st.characters()), max_size=200)
+
+_DIGITS = "0123456789"
+_PHONES = st.builds(
+    str.__add__, st.sampled_from(["", "+"]), st.text(_DIGITS, min_size=4, max_size=20)
+)
+_IDS = st.text(_DIGITS + "abcdef", min_size=1, max_size=12)
+# Whole seconds: the provider writes no fraction.
+_TIMES = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31)
+).map(lambda when: when.replace(microsecond=0))
+_STATUSES = st.text("ABCDELINRUVX", min_size=1, max_size=10)
+
+
+def _time(when: datetime) -> str:
+    return when.strftime("%Y-%m-%d %H:%M:%S")
+
+
+@st.composite
+def _line_soup(draw: st.DrawFn) -> str:
+    """Pieces of good lines, broken, shuffled and joined."""
+    pieces = draw(
+        st.lists(
+            st.one_of(
+                _PHONES,
+                _IDS,
+                _TIMES.map(_time),
+                _NOISY_TEXT,
+                st.just("2026-02-30 10:00:00"),
+            ),
+            max_size=12,
+        )
+    )
+    separators = draw(
+        st.lists(st.sampled_from(["|", ",", ", ", " | ", ""]), min_size=len(pieces))
+    )
+    return "".join(piece + sep for piece, sep in zip(pieces, separators, strict=False))
+
+
+_CONTENT = st.one_of(st.text(), _NOISY_TEXT, _line_soup())
+
+
+@fuzz
+@given(_CONTENT)
+def test_parse_replies_never_raises(content: str) -> None:
+    replies, malformed = parse_replies(content)
+    for reply in replies:
+        assert reply.received_at.tzinfo is PROVIDER_TZ
+    for bad in malformed:
+        assert bad.line
+        assert bad.reason
+
+
+@fuzz
+@given(st.text(max_size=20), _CONTENT)
+def test_parse_delivery_reports_never_raises(sms_id: str, content: str) -> None:
+    reports, malformed = parse_delivery_reports(sms_id, content)
+    for report in reports:
+        assert report.message_id == sms_id.strip()
+        assert report.status
+    assert len(reports) + len(malformed) <= content.count(",") + 1
+
+
+@fuzz
+@given(st.lists(st.tuples(_PHONES, _IDS, _TIMES, st.text(max_size=40)), max_size=8))
+def test_replies_round_trip(lines: list[tuple[str, str, datetime, str]]) -> None:
+    """What the provider writes (text URL-encoded) comes back whole."""
+    content = ",".join(
+        f"{phone}|{ident}|{_time(when)}|{quote(text, safe='')}"
+        for phone, ident, when, text in lines
+    )
+    replies, malformed = parse_replies(content)
+    assert malformed == []
+    assert [
+        (reply.phone, reply.recipient_message_id, reply.received_at, reply.raw_text)
+        for reply in replies
+    ] == [
+        (phone, ident, when.replace(tzinfo=PROVIDER_TZ), text)
+        for phone, ident, when, text in lines
+    ]
+
+
+@fuzz
+@given(st.lists(st.tuples(_PHONES, _IDS, _TIMES, _STATUSES), max_size=8))
+def test_delivery_reports_round_trip(
+    lines: list[tuple[str, str, datetime, str]],
+) -> None:
+    content = ",".join(
+        f"{phone}|{ident}|{_time(when)}|{status}"
+        for phone, ident, when, status in lines
+    )
+    reports, malformed = parse_delivery_reports("m1", content)
+    assert malformed == []
+    assert [
+        (report.phone, report.recipient_message_id, report.reported_at, report.status)
+        for report in reports
+    ] == [
+        (phone, ident, when.replace(tzinfo=PROVIDER_TZ), status)
+        for phone, ident, when, status in lines
+    ]
+
+
+# Numbers that are often valid: a calling code (or none) and some digits, decorated.
+_CALLING_CODES = st.sampled_from(
+    ["", "+", "00", "0"]
+    + [f"+{country.calling_code}" for country in COUNTRIES]
+    + [f"00{country.calling_code}" for country in COUNTRIES]
+    + [country.provider_prefix for country in COUNTRIES]
+)
+_NUMBERISH = st.builds(
+    lambda code, digits, sep: code + sep + digits,
+    _CALLING_CODES,
+    st.from_regex(r"[0-9 .()\-]{4,16}", fullmatch=True),
+    st.sampled_from(["", " ", "-", " (0)"]),
+)
+
+
+@st.composite
+def _typed_numbers(draw: st.DrawFn) -> str:
+    """A number of one of the 16 countries (or one digit off) as a user may type it."""
+    country = draw(st.sampled_from(COUNTRIES))
+    number = draw(st.from_regex(country.pattern, fullmatch=True))
+    number = draw(
+        st.sampled_from([number, number[:-1], number + draw(st.sampled_from("05"))])
+    )
+    national = number.removeprefix(country.provider_prefix)
+    form = draw(
+        st.sampled_from(
+            [
+                number,
+                f"+{country.calling_code}{national}",
+                f"00{country.calling_code}{national}",
+            ]
+        )
+    )
+    separators = draw(
+        st.lists(st.sampled_from(["", "", " ", "-", "."]), min_size=len(form))
+    )
+    return "".join(char + sep for char, sep in zip(form, separators, strict=False))
+
+
+def _normalize_or_error(raw: str) -> PhoneNumber | InvalidPhoneNumberError:
+    """Any other exception propagates and fails the test."""
+    try:
+        return normalize(raw)
+    except InvalidPhoneNumberError as err:
+        return err
+
+
+@fuzz
+@given(st.one_of(st.text(max_size=30), _NUMBERISH, _typed_numbers()))
+def test_normalize_raises_only_invalid_number_and_is_idempotent(raw: str) -> None:
+    phone = _normalize_or_error(raw)
+    if isinstance(phone, InvalidPhoneNumberError):
+        assert phone.number == raw
+        return
+    assert normalize(phone.number) == phone
+    assert phone.number.isascii()
+    assert phone.number.isdigit()
+    assert phone.points in {1, 2, 4}
+
+
+@fuzz
+@given(st.text(), st.text(min_size=1))
+def test_segments_never_decrease_as_text_grows(text: str, more: str) -> None:
+    assert segments(text + more) >= segments(text)
+    assert segments(more + text) >= segments(text)
+
+
+_PRINTABLE_BMP = st.text(
+    st.characters(
+        max_codepoint=0xFFFF, exclude_categories=["Cc", "Cf", "Cs", "Co", "Cn"]
+    ),
+    min_size=1,
+    max_size=400,
+)
+
+
+@fuzz
+@given(_PRINTABLE_BMP)
+def test_every_printable_bmp_text_can_be_estimated(text: str) -> None:
+    check_text(text)
+    phones = [normalize("0912345678"), normalize("13512345678")]
+    cost = estimate(text, phones)
+    assert cost.segments >= 1
+    assert cost.points == cost.segments * 5
+    assert estimate(text, phones[:1], two_way=True).points == cost.segments
+
+
+@fuzz
+@given(
+    st.integers(min_value=1, max_value=8), st.lists(st.text(max_size=3), max_size=40)
+)
+def test_recent_lines_stay_bounded(maxlen: int, lines: list[str]) -> None:
+    recent = RecentLines(maxlen)
+    for line in lines:
+        recent.add(line)
+        assert len(recent) <= maxlen
+    if lines:
+        # The latest line is always remembered.
+        assert not recent.add(lines[-1])
