@@ -22,6 +22,7 @@ from .provider import (
     SmsGetConnectionError,
     SmsGetError,
     SmsGetOutcomeUnknownError,
+    SmsGetResponseError,
     UnsupportedCharactersError,
     check_text,
     estimate,
@@ -60,7 +61,7 @@ class Outgoing:
 
 def validate(
     message: str | None,
-    recipients: list[str] | str | None,
+    recipients: list[str] | None,
     *,
     two_way: bool = False,
     schedule: datetime | None = None,
@@ -74,8 +75,6 @@ def validate(
         raise _invalid(
             "unsupported_characters", characters=" ".join(err.characters)
         ) from err
-    if isinstance(recipients, str):
-        recipients = [recipients]
     phones: dict[str, PhoneNumber] = {}
     for raw in recipients or ():
         try:
@@ -163,15 +162,23 @@ async def async_send(
             error = provider_error(err)
             if not sent:
                 raise error from err
+            accepted = sum(len(done) for _, done in sent)
+            placeholders = {
+                "message_ids": ", ".join(result.message_id for result, _ in sent),
+                "sent": str(accepted),
+                "error": str(err),
+            }
+            key = "partial_send"
+            if isinstance(err, SmsGetOutcomeUnknownError | SmsGetResponseError):
+                # This batch may have gone out; only the batches after it did not.
+                key = "partial_send_outcome_unknown"
+                placeholders["unknown"] = str(len(batch))
+                accepted += len(batch)
+            placeholders["not_sent"] = str(len(numbers) - accepted)
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
-                translation_key="partial_send",
-                translation_placeholders={
-                    "message_ids": ", ".join(result.message_id for result, _ in sent),
-                    "sent": str(sum(len(batch) for _, batch in sent)),
-                    "not_sent": str(len(numbers) - sum(len(b) for _, b in sent)),
-                    "error": str(err),
-                },
+                translation_key=key,
+                translation_placeholders=placeholders,
             ) from err
         sent.append((result, batch))
         data.coordinator.async_set_credit(result.points_remaining)
