@@ -24,6 +24,13 @@ find_python() {
             return 0
         fi
     done
+    # pyenv's interpreters are off PATH unless selected; take the newest suitable one.
+    for candidate in $(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.1[34]*/bin/python3 2>/dev/null | sort -rV); do
+        if python_ok "$candidate"; then
+            echo "$candidate"
+            return 0
+        fi
+    done
     cat >&2 <<'MSG'
 No suitable Python found. Home Assistant needs Python 3.13 (for 2025.4)
 or Python 3.14.2 or newer (for 2026.x). Install one and put it on PATH as

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import homeassistant
+from homeassistant import bootstrap
 
 # The top-level integrations of config/configuration.yaml and of the end-to-end test.
 DOMAINS = (
@@ -24,13 +25,19 @@ DOMAINS = (
     # The tests fake Home Assistant Cloud, whose modules import camera's.
     "cloud",
     "camera",
+    # Onboarding's core_config step sets these up.
+    "met",
+    "radio_browser",
+    "google_translate",
 )
+# What every Home Assistant loads by itself (the 2026 frontend waits for all of it).
+ALWAYS = (*bootstrap.CORE_INTEGRATIONS, *bootstrap.DEFAULT_INTEGRATIONS)
 COMPONENTS = Path(homeassistant.__file__).parent / "components"
 
 
 def main() -> None:
     seen: set[str] = set()
-    todo = list(DOMAINS)
+    todo = [*DOMAINS, *ALWAYS]
     requirements: list[str] = []
     while todo:
         domain = todo.pop()

@@ -621,3 +621,29 @@ async def test_password_never_logged(
     await client.send("hi", [TW])
     assert "api_send.php answered HTTP 200" in caplog.text
     assert PASSWORD not in caplog.text
+
+
+async def test_no_connection_is_reused(
+    socket_enabled: None, aiohttp_server: AiohttpServer, session: aiohttp.ClientSession
+) -> None:
+    """A kept-alive connection SMS-Get closed while idle must not fail a later send."""
+    seen: list[str | None] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("Connection"))
+        message = "m1|1|9" if request.path == "/api_send.php" else f"{USERNAME}|9"
+        return web.json_response(
+            {"stats": True, "error_code": "000", "error_msg": message}
+        )
+
+    app = web.Application()
+    app.router.add_post("/api_send.php", handler)
+    app.router.add_post("/api_query_credit.php", handler)
+    server = await aiohttp_server(app)
+    client = SmsGetClient(
+        session, USERNAME, PASSWORD, base_url=str(server.make_url("")).rstrip("/")
+    )
+    await client.send("hi", [TW])
+    await client.send("hi", [TW])
+    await client.query_credit()
+    assert seen == ["close", "close", "close"]

@@ -31,6 +31,7 @@ DEFAULT_TIMEOUT = 30.0
 MAX_RECIPIENTS = 250
 # The provider's answers are a few dozen bytes; anything far larger is not its JSON.
 _MAX_ANSWER = 64 * 1024
+_HEADERS = {"Connection": "close"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +118,14 @@ class SmsGetClient:
         url = f"{self.base_url}/{endpoint}"
         async with self._lock:
             try:
+                # A fresh connection each time: a kept-alive one that SMS-Get closed
+                # while idle would fail a send as "outcome unknown" though nothing left.
                 async with self._session.post(
-                    url, data=data, timeout=self._timeout, allow_redirects=False
+                    url,
+                    data=data,
+                    headers=_HEADERS,
+                    timeout=self._timeout,
+                    allow_redirects=False,
                 ) as response:
                     status = response.status
                     body = await _read_limited(response)
