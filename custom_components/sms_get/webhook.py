@@ -55,7 +55,13 @@ async def async_create_cloudhook(hass: HomeAssistant, webhook_id: str) -> str | 
         return await cloud.async_create_cloudhook(hass, webhook_id)
     except cloud.CloudNotAvailable:
         LOGGER.warning("Home Assistant Cloud is not connected; using the webhook URL")
-        return None
+    except Exception:  # noqa: BLE001  # a cloud failure must not stop SMS-Get
+        # hass_nabucasa raises ValueError, TimeoutError, aiohttp and its own errors.
+        LOGGER.warning(
+            "Could not create a Home Assistant Cloud webhook; using the webhook URL",
+            exc_info=True,
+        )
+    return None
 
 
 async def async_delete_cloudhook(hass: HomeAssistant, webhook_id: str) -> None:
@@ -77,19 +83,38 @@ def _entry_for(hass: HomeAssistant, webhook_id: str) -> SmsGetConfigEntry | None
     return None
 
 
-async def _read_params(request: web.Request) -> dict[str, str] | None:
-    """Query string and form body alike; None when the body is too large."""
+async def _read_body(request: web.Request) -> bytes | None:
+    """The body, read up to the limit; None when it is larger."""
+    # A cloudhook's MockRequest has no content_length.
     length = getattr(request, "content_length", None)
     if length is not None and length > MAX_CALLBACK_BYTES:
         return None
-    body = await request.content.read(MAX_CALLBACK_BYTES + 1)
-    if len(body) > MAX_CALLBACK_BYTES:
+    # read(n) returns what has arrived so far, so read until the end or the limit.
+    # MockRequest.content is a new reader on every access: take it once.
+    stream = request.content
+    body = bytearray()
+    while len(body) <= MAX_CALLBACK_BYTES:
+        if not (chunk := await stream.read(MAX_CALLBACK_BYTES + 1 - len(body))):
+            return bytes(body)
+        body += chunk
+    return None
+
+
+async def _read_params(request: web.Request) -> dict[str, str] | None:
+    """Query string and form body alike; None when the body is too large."""
+    if (body := await _read_body(request)) is None:
         return None
-    params = dict(parse_qsl(request.query_string, errors="replace"))
+    # request.query is decoded once; query_string is already decoded (yarl), and
+    # decoding it again would turn a reply's %2B into a space.
+    params = dict(request.query)
     content_type = request.headers.get("Content-Type", _FORM).split(";")[0].strip()
     if body and content_type in (_FORM, "text/plain", ""):
         params.update(
-            parse_qsl(body.decode("utf-8", errors="replace"), errors="replace")
+            parse_qsl(
+                body.decode("utf-8", errors="replace"),
+                keep_blank_values=True,
+                errors="replace",
+            )
         )
     return params
 
@@ -131,15 +156,11 @@ def _fire(
     events: list[dict[str, Any]],
     entity_event: Callable[[dict[str, Any]], str],
 ) -> None:
-    fire = hass.bus.async_fire
+    signal = signal_callback(entry.entry_id, event_type)
     for data in events:
-        fire(event_type, data)
-    if events:
-        # The event entity shows the latest line of each callback.
-        last = events[-1]
-        async_dispatcher_send(
-            hass, signal_callback(entry.entry_id, event_type), entity_event(last), last
-        )
+        hass.bus.async_fire(event_type, data)
+        # The event entity mirrors every line, so its state triggers miss none.
+        async_dispatcher_send(hass, signal, entity_event(data), data)
 
 
 def _handle_reports(
