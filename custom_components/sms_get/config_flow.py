@@ -8,6 +8,7 @@ from typing import Any
 
 from homeassistant.config_entries import (
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
@@ -37,6 +38,7 @@ from .const import (
     DEFAULT_LOW_CREDIT_THRESHOLD,
     DOMAIN,
     LOGGER,
+    REQUEST_TIMEOUT,
     SUBENTRY_RECIPIENT,
 )
 from .provider import (
@@ -94,7 +96,11 @@ class SmsGetConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> dict[str, str]:
         """One credit query; form errors keyed by base."""
         client = SmsGetClient(
-            async_get_clientsession(self.hass), username, password, base_url=api_url
+            async_get_clientsession(self.hass),
+            username,
+            password,
+            base_url=api_url,
+            timeout=REQUEST_TIMEOUT,
         )
         try:
             await client.query_credit()
@@ -152,6 +158,25 @@ class SmsGetConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    @callback
+    def _async_save_and_reload(
+        self, entry: ConfigEntry, data_updates: dict[str, Any], reason: str
+    ) -> ConfigFlowResult:
+        """Save the new credentials and reload the entry, once.
+
+        A loaded entry reloads through its update listener when its data changes
+        (reloading here too would set it up twice); an entry that is not loaded
+        (setup failed or retrying) or did not change is reloaded here.
+        """
+        # Read first: the listener starts reloading within the update itself.
+        loaded = entry.state is ConfigEntryState.LOADED
+        changed = self.hass.config_entries.async_update_entry(
+            entry, data={**entry.data, **data_updates}
+        )
+        if not (changed and loaded):
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return self.async_abort(reason=reason)
+
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
@@ -171,8 +196,10 @@ class SmsGetConfigFlow(ConfigFlow, domain=DOMAIN):
                 entry.data.get(CONF_API_URL, DEFAULT_BASE_URL),
             )
             if not errors:
-                return self.async_update_reload_and_abort(
-                    entry, data_updates={CONF_PASSWORD: user_input[CONF_PASSWORD]}
+                return self._async_save_and_reload(
+                    entry,
+                    {CONF_PASSWORD: user_input[CONF_PASSWORD]},
+                    "reauth_successful",
                 )
         return self.async_show_form(
             step_id="reauth_confirm",
@@ -200,12 +227,10 @@ class SmsGetConfigFlow(ConfigFlow, domain=DOMAIN):
                 username, user_input[CONF_PASSWORD], api_url
             )
             if not errors:
-                return self.async_update_reload_and_abort(
+                return self._async_save_and_reload(
                     entry,
-                    data_updates={
-                        CONF_PASSWORD: user_input[CONF_PASSWORD],
-                        CONF_API_URL: api_url,
-                    },
+                    {CONF_PASSWORD: user_input[CONF_PASSWORD], CONF_API_URL: api_url},
+                    "reconfigure_successful",
                 )
         return self.async_show_form(
             step_id="reconfigure",
