@@ -127,6 +127,7 @@ async def test_ip_not_allowed_at_setup(
     await _setup(hass, mock_config_entry)
 
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert mock_config_entry.error_reason_translation_key == "setup_ip_not_allowed"
     _assert_ip_issue(issue_registry)
 
     simulator.accounts[USERNAME].allowed_ips = None

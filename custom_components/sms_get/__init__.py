@@ -22,7 +22,12 @@ from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .const import CONF_API_URL, CONF_CLOUDHOOK_URL, DOMAIN, REQUEST_TIMEOUT
 from .coordinator import SmsGetConfigEntry, SmsGetCoordinator, SmsGetData
-from .provider import DEFAULT_BASE_URL, SmsGetClient, SmsGetError
+from .provider import (
+    DEFAULT_BASE_URL,
+    SmsGetClient,
+    SmsGetError,
+    SmsGetIpNotAllowedError,
+)
 from .services import async_setup_services
 from .webhook import (
     async_create_cloudhook,
@@ -57,6 +62,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> bo
         cause = err.__cause__
         if isinstance(cause, UpdateFailed) and isinstance(cause.__cause__, SmsGetError):
             cause = cause.__cause__
+        if isinstance(cause, SmsGetIpNotAllowedError):
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN, translation_key="setup_ip_not_allowed"
+            ) from cause
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="setup_failed",
