@@ -589,7 +589,7 @@ async def test_send_partial_failure(
     assert code in placeholders["error"]
     message = str(exc_info.value)
     assert accepted.message_id in message
-    assert "50 recipients were not sent" in message
+    assert "not sent to the other 50 recipients" in message
     assert [event.data["message_id"] for event in events] == [accepted.message_id]
     assert hass.states.get(CREDIT_SENSOR).state == str(points - 250)
 
