@@ -19,7 +19,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
@@ -51,12 +50,6 @@ def mock_config_entry(entry_data: dict[str, Any]) -> MockConfigEntry:
         options={"two_way_code": "03", "low_credit_threshold": 50},
         entry_id="01JSMSGETENTRY0000000000000",
     )
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Home Assistant's snapshot format, kept in tests/snapshots/."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture

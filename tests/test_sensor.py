@@ -14,7 +14,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
@@ -25,12 +24,6 @@ from .conftest import USERNAME
 
 CREDIT_SENSOR = "sensor.sms_get_hauser_credit"
 CREDIT = "api_query_credit.php"
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Home Assistant's snapshot format, kept in tests/snapshots/."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 def _credit_queries(simulator: Simulator) -> int:

@@ -21,7 +21,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 from syrupy.matchers import path_type
 
@@ -36,12 +35,6 @@ SEND_TWOWAY = "api_send_twoway.php"
 MESSAGE_IDS = path_type(
     {r"messages\.\d+\.message_id": (str,)}, regex=True, replacer=lambda data, _: "ID"
 )
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Home Assistant's snapshot format, kept in tests/snapshots/."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 def sends(sim: Simulator) -> list[RecordedRequest]:
