@@ -1,0 +1,160 @@
+"""sms_get_bench: a helper integration that bench/load.py puts into a real Home Assistant.
+
+Linked as custom_components/sms_get_bench/__init__.py of the benchmark's configuration
+(bench/load.py writes its manifest). It gives the load benchmark what it needs and
+nothing more, on loopback only:
+
+- a bare webhook that answers ``ok`` and does nothing else: the floor of figure 2;
+- a webhook that answers ``ok`` after firing as many events as it is told, with
+  data the size of SMS-Get's: what the events alone cost (figure 2e);
+- a count of every SMS-Get callback event by the identity of its line, so the
+  benchmark can check that each valid line fired exactly once
+  (GET /api/sms_get_bench/events);
+- the SMS-Get config flow, run as a user would, pointed at the simulator
+  (POST /api/sms_get_bench/setup).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from http import HTTPStatus
+from typing import Any
+
+from aiohttp import web
+from homeassistant.components import webhook
+from homeassistant.components.http import HomeAssistantView
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers.http import KEY_HASS
+from homeassistant.helpers.typing import ConfigType
+
+DOMAIN = "sms_get_bench"
+BARE_WEBHOOK_ID = "sms-get-bench-bare-webhook"
+EVENTS_WEBHOOK_ID = "sms-get-bench-events-webhook"
+# The events webhook fires as many events as this query parameter says.
+EVENTS_PARAM = "bench_events"
+BARE_EVENT = "sms_get_bench_event"
+DELIVERY_REPORT = "sms_get_delivery_report"
+REPLY = "sms_get_reply_received"
+
+
+def line_identity(event_type: str, data: dict[str, Any]) -> tuple[str, ...]:
+    """What tells one callback line from another, as bench/data.py writes it."""
+    if event_type == DELIVERY_REPORT:
+        return (
+            "d",
+            data["message_id"],
+            data["phone"],
+            data["recipient_message_id"],
+            data["status"],
+        )
+    return ("r", data["phone"], data["recipient_message_id"], data["raw_text"])
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the bare webhook, the event counter and the two views."""
+    counts: Counter[tuple[str, ...]] = Counter()
+
+    @callback
+    def count(event: Event[Any]) -> None:
+        counts[line_identity(event.event_type, dict(event.data))] += 1
+
+    for event_type in (DELIVERY_REPORT, REPLY):
+        hass.bus.async_listen(event_type, count)
+
+    async def bare(
+        hass: HomeAssistant, webhook_id: str, request: web.Request
+    ) -> web.Response:
+        await request.read()
+        return web.Response(text="ok")
+
+    event_data = {
+        "config_entry_id": "01JSMSGETENTRY0000000000000",
+        "message_id": "59c4e123",
+        "phone": "0912345678",
+        "recipient_message_id": "59c4e124",
+        "reported_at": "2026-01-01T21:08:07+08:00",
+        "status": "DELIVRD",
+        "delivered": True,
+    }
+
+    async def events(
+        hass: HomeAssistant, webhook_id: str, request: web.Request
+    ) -> web.Response:
+        await request.read()
+        for _ in range(int(request.query.get(EVENTS_PARAM, "0"))):
+            hass.bus.async_fire(BARE_EVENT, event_data)
+        return web.Response(text="ok")
+
+    webhook.async_register(
+        hass,
+        DOMAIN,
+        "Events webhook",
+        EVENTS_WEBHOOK_ID,
+        events,
+        local_only=False,
+        allowed_methods=("GET", "POST", "PUT"),
+    )
+    webhook.async_register(
+        hass,
+        DOMAIN,
+        "Bare webhook",
+        BARE_WEBHOOK_ID,
+        bare,
+        local_only=False,
+        allowed_methods=("GET", "POST", "PUT"),
+    )
+    hass.http.register_view(EventsView(counts))
+    hass.http.register_view(SetupView())
+    return True
+
+
+class EventsView(HomeAssistantView):
+    """The callback events counted so far, by line."""
+
+    url = "/api/sms_get_bench/events"
+    name = "api:sms_get_bench:events"
+    requires_auth = False
+
+    def __init__(self, counts: Counter[tuple[str, ...]]) -> None:
+        self.counts = counts
+
+    async def get(self, request: web.Request) -> web.Response:
+        """[[identity, count], ...]."""
+        return self.json([[list(key), value] for key, value in self.counts.items()])
+
+
+class SetupView(HomeAssistantView):
+    """Add an SMS-Get account through its config flow, as a user does."""
+
+    url = "/api/sms_get_bench/setup"
+    name = "api:sms_get_bench:setup"
+    requires_auth = False
+
+    async def post(self, request: web.Request) -> web.Response:
+        """{username, password, api_url} -> {type, entry_id, webhook_url}."""
+        hass = request.app[KEY_HASS]
+        body = await request.json()
+        flows = hass.config_entries.flow
+        result = await flows.async_init("sms_get", context={"source": SOURCE_USER})
+        result = await flows.async_configure(
+            result["flow_id"],
+            {
+                "username": body["username"],
+                "password": body["password"],
+                "advanced": {"api_url": body["api_url"]},
+            },
+        )
+        if result["type"] != "create_entry":
+            return self.json(
+                {"type": str(result["type"]), "errors": result.get("errors")},
+                HTTPStatus.BAD_REQUEST,
+            )
+        await hass.async_block_till_done()
+        return self.json(
+            {
+                "type": "create_entry",
+                "entry_id": result["result"].entry_id,
+                "webhook_url": result["description_placeholders"]["webhook_url"],
+            }
+        )

@@ -1,0 +1,388 @@
+"""Figure 2: callbacks under load against a real Home Assistant process.
+
+Home Assistant runs as `python -m homeassistant` (started with sandbox/hass.py) in a
+temporary configuration with this integration and bench/hass_helper.py, its SMS-Get
+entry added through the config flow against a simulator served from this process.
+5,000 callbacks (10% malformed, delivery reports and replies, 2% sent twice) go to
+the SMS-Get webhook, 20 at a time, and the same 5,000 to the helper's bare webhook
+(the floor) and to its webhook that fires as many bus events as the callback has
+valid lines (figure 2e, for context), in alternating slices of 500; everything on
+127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterator
+import contextlib
+from dataclasses import dataclass, field
+import json
+from pathlib import Path
+import re
+from statistics import quantiles
+import tempfile
+from time import perf_counter
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bench.data import Callback, load_callbacks
+from bench.report import Figure
+from sandbox.hass import ROOT, ManagedProcess, free_port, start_hass, wait_until_up
+from simulator import Account, Simulator
+
+USERNAME = "bench"
+PASSWORD = "bench-Pa55"
+CONCURRENCY = 20
+SLICE = 500
+BARE_WEBHOOK_ID = "sms-get-bench-bare-webhook"
+EVENTS_WEBHOOK_ID = "sms-get-bench-events-webhook"
+
+CONFIGURATION = """\
+# Written by bench/load.py: a Home Assistant with SMS-Get and the benchmark helper.
+homeassistant:
+  name: SMS-Get benchmark
+  time_zone: Asia/Taipei
+  country: TW
+  internal_url: http://127.0.0.1:{port}
+  external_url: http://127.0.0.1:{port}
+
+http:
+  server_host: 127.0.0.1
+  server_port: {port}
+
+logger:
+  default: warning
+
+sms_get_bench:
+"""
+
+MANIFEST = {
+    "domain": "sms_get_bench",
+    "name": "SMS-Get benchmark helper",
+    "codeowners": [],
+    "dependencies": ["http", "webhook"],
+    "documentation": "https://github.com/sms-get-ha/sms_get",
+    "iot_class": "local_push",
+    "version": "0.0.0",
+}
+
+
+@dataclass
+class Run:
+    """One pass of the callbacks over a webhook."""
+
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+
+    def add(self, other: Run) -> None:
+        """Count another slice in."""
+        self.seconds += other.seconds
+        self.latencies += other.latencies
+        self.statuses.update(other.statuses)
+
+    @property
+    def throughput(self) -> float:
+        """Callbacks answered a second."""
+        return len(self.latencies) / self.seconds
+
+    def percentile(self, share: int) -> float:
+        """The latency below which share% of the callbacks were answered, in ms."""
+        return quantiles(self.latencies, n=100, method="inclusive")[share - 1] * 1000
+
+
+def prepare_config(directory: Path, port: int) -> Path:
+    """A configuration directory with both integrations linked in."""
+    config = directory / "config"
+    components = config / "custom_components"
+    helper = components / "sms_get_bench"
+    helper.mkdir(parents=True)
+    (config / "configuration.yaml").write_text(
+        CONFIGURATION.format(port=port), encoding="utf-8"
+    )
+    (components / "sms_get").symlink_to(
+        ROOT / "custom_components" / "sms_get", target_is_directory=True
+    )
+    (helper / "__init__.py").symlink_to(ROOT / "bench" / "hass_helper.py")
+    (helper / "manifest.json").write_text(json.dumps(MANIFEST), encoding="utf-8")
+    return config
+
+
+@contextlib.asynccontextmanager
+async def serve_simulator() -> Iterator[str]:  # type: ignore[misc]
+    """The simulator on a free loopback port; its base URL."""
+    simulator = Simulator(
+        accounts={USERNAME: Account(password=PASSWORD, points=10**6, two_way=True)}
+    )
+    runner = web.AppRunner(simulator.app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def send_all(
+    session: aiohttp.ClientSession,
+    url: str,
+    callbacks: list[Callback],
+    *,
+    tell_events: bool = False,
+) -> Run:
+    """Every callback, CONCURRENCY at a time.
+
+    tell_events: add how many events the callback fires (for the events webhook).
+    """
+    pending = iter(callbacks)
+    run = Run(0.0)
+
+    async def worker() -> None:
+        for callback in pending:
+            kwargs: dict[str, Any] = (
+                {"params": callback.params}
+                if callback.place == "query"
+                else {"data": callback.params}
+            )
+            if tell_events:
+                count = str(len(callback.lines))
+                if callback.place == "query":
+                    kwargs["params"] = {**callback.params, "bench_events": count}
+                else:
+                    kwargs["params"] = {"bench_events": count}
+            start = perf_counter()
+            async with session.request(callback.method, url, **kwargs) as response:
+                await response.read()
+                status = response.status
+            run.latencies.append(perf_counter() - start)
+            run.statuses[status] += 1
+
+    start = perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    run.seconds = perf_counter() - start
+    return run
+
+
+async def _wait_for_helper(
+    session: aiohttp.ClientSession, base: str, hass: ManagedProcess
+) -> None:
+    """Until the helper's view answers: Home Assistant has set everything up."""
+    url = f"{base}/api/sms_get_bench/events"
+    deadline = perf_counter() + 120
+    while True:
+        # Fails early, with the log's tail, when Home Assistant exits.
+        await wait_until_up(
+            session, url, hass, within=max(1, deadline - perf_counter())
+        )
+        async with session.get(url) as response:
+            if response.status == 200:
+                return
+        if perf_counter() > deadline:
+            raise RuntimeError("Home Assistant did not load the benchmark helper")
+        await asyncio.sleep(0.2)
+
+
+def _read_log(output: Path, keep: Path | None) -> str:
+    """Home Assistant's console output, kept at keep too when asked."""
+    text = (
+        output.read_text(encoding="utf-8", errors="replace") if output.exists() else ""
+    )
+    if keep is not None:
+        keep.write_text(text, encoding="utf-8")
+    return text
+
+
+# Loggers on the way of a callback; others (a missing ffmpeg, say) are not ours.
+_OUR_PATH = (
+    "custom_components.sms_get",
+    "homeassistant.components.webhook",
+    "homeassistant.components.http",
+    "homeassistant.config_entries",
+    "homeassistant.core",
+    "homeassistant.setup",
+    "aiohttp",
+    "asyncio",
+)
+_ERROR = re.compile(r" (?:ERROR|CRITICAL) \([^)]*\) \[([^\]]+)\]")
+
+
+def relevant_errors(log: str) -> list[str]:
+    """Error lines of Home Assistant's log from the loggers a callback goes through."""
+    return [
+        line
+        for line in log.splitlines()
+        if (match := _ERROR.search(line)) and match.group(1).startswith(_OUR_PATH)
+    ]
+
+
+def expected_status(callback: Callback) -> int:
+    """200 for a callback with anything usable, 400 for one without."""
+    return 200 if callback.valid else 400
+
+
+async def measure(count: int = 5000, log: Path | None = None) -> list[Figure]:
+    """Start Home Assistant, load it, check every line, stop it; the figures."""
+    with tempfile.TemporaryDirectory(prefix="sms-get-bench-") as tmp:
+        port = free_port()
+        config = prepare_config(Path(tmp), port)
+        output = Path(tmp) / "hass.out"
+        base = f"http://127.0.0.1:{port}"
+        hass: ManagedProcess | None = None
+        try:
+            async with (
+                serve_simulator() as api_url,
+                aiohttp.ClientSession(
+                    connector=aiohttp.TCPConnector(limit=CONCURRENCY),
+                    timeout=aiohttp.ClientTimeout(total=60),
+                ) as session,
+            ):
+                started = perf_counter()
+                hass = start_hass(config, port, output=output)
+                await _wait_for_helper(session, base, hass)
+                startup = perf_counter() - started
+                async with session.post(
+                    f"{base}/api/sms_get_bench/setup",
+                    json={
+                        "username": USERNAME,
+                        "password": PASSWORD,
+                        "api_url": api_url,
+                    },
+                ) as response:
+                    entry = await response.json()
+                if entry.get("type") != "create_entry":
+                    raise RuntimeError(f"The SMS-Get entry was not created: {entry}")
+                ours_url = str(entry["webhook_url"])
+                bare_url = f"{base}/api/webhook/{BARE_WEBHOOK_ID}"
+                figures = await _load(session, base, ours_url, bare_url, count)
+                figures.append(
+                    Figure(
+                        "2g",
+                        "load: Home Assistant start (context)",
+                        startup,
+                        "s",
+                        None,
+                        "info",
+                    )
+                )
+        finally:
+            if hass is not None:
+                await hass.async_stop(grace=30)
+        text = await asyncio.to_thread(_read_log, output, log)
+    errors = relevant_errors(text)
+    figures.append(
+        Figure(
+            "2f",
+            "load: errors logged by the integration or its path",
+            len(errors),
+            "lines",
+            0,
+            "max",
+            extra={"first": errors[:5]},
+        )
+    )
+    return figures
+
+
+async def _load(
+    session: aiohttp.ClientSession, base: str, ours_url: str, bare_url: str, count: int
+) -> list[Figure]:
+    # Warm every path (connections, caches, the integration's first callback).
+    events_url = bare_url.replace(BARE_WEBHOOK_ID, EVENTS_WEBHOOK_ID)
+    warm = load_callbacks(300, seed=1, prefix="w")
+    await send_all(session, ours_url, warm)
+    await send_all(session, bare_url, warm)
+    await send_all(session, events_url, warm, tell_events=True)
+    async with session.get(f"{base}/api/sms_get_bench/events") as response:
+        before = {tuple(key): value for key, value in await response.json()}
+
+    callbacks = load_callbacks(count, seed=8, prefix="x")
+    # Interleaved in slices, so that a slower moment of the machine (2 cores, shared
+    # with the load generator) weighs on both alike.
+    ours, bare, events = Run(0.0), Run(0.0), Run(0.0)
+    for start in range(0, count, SLICE):
+        part = callbacks[start : start + SLICE]
+        bare.add(await send_all(session, bare_url, part))
+        ours.add(await send_all(session, ours_url, part))
+        events.add(await send_all(session, events_url, part, tell_events=True))
+
+    async with session.get(f"{base}/api/sms_get_bench/events") as response:
+        after = {tuple(key): value for key, value in await response.json()}
+    fired = Counter({key: value - before.get(key, 0) for key, value in after.items()})
+    expected = {line for callback in callbacks for line in callback.lines}
+    missing = sum(1 for line in expected if fired.get(line, 0) == 0)
+    twice = sum(1 for line in expected if fired.get(line, 0) > 1)
+    stray = sum(1 for key, value in fired.items() if value and key not in expected)
+    wanted = Counter(expected_status(callback) for callback in callbacks)
+    server_errors = sum(
+        value for status, value in ours.statuses.items() if status >= 500
+    )
+    context = {
+        "callbacks": count,
+        "concurrency": CONCURRENCY,
+        "valid_lines": len(expected),
+        "statuses": dict(ours.statuses),
+        "expected_statuses": dict(wanted),
+        "slices": -(-count // SLICE),
+    }
+    return [
+        Figure(
+            "2",
+            f"load: {count} callbacks, {CONCURRENCY} at a time",
+            ours.throughput,
+            "req/s",
+            0.7,
+            "ratio_min",
+            floor=bare.throughput,
+            extra=context,
+        ),
+        Figure(
+            "2a",
+            "load: lines not fired exactly once",
+            missing + twice + stray,
+            "lines",
+            0,
+            "max",
+            extra={"missing": missing, "twice": twice, "stray": stray},
+        ),
+        Figure(
+            "2b",
+            "load: answers 5xx, or not as expected",
+            server_errors + sum(abs(ours.statuses[s] - wanted[s]) for s in wanted),
+            "answers",
+            0,
+            "max",
+            extra={"5xx": server_errors},
+        ),
+        Figure(
+            "2e",
+            "load: against a webhook firing the same events (context)",
+            ours.throughput,
+            "req/s",
+            None,
+            "info",
+            floor=events.throughput,
+        ),
+        Figure(
+            "2c",
+            "load: latency p50",
+            ours.percentile(50),
+            "ms",
+            None,
+            "info",
+            floor=bare.percentile(50),
+        ),
+        Figure(
+            "2d",
+            "load: latency p99",
+            ours.percentile(99),
+            "ms",
+            None,
+            "info",
+            floor=bare.percentile(99),
+        ),
+    ]
