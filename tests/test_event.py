@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
@@ -166,12 +165,16 @@ def _entity_changes(hass: HomeAssistant, entity_id: str) -> list[dict[str, Any]]
     return changes
 
 
-async def test_delivery_report_entity_mirrors_every_line(
+async def test_delivery_report_entity_shows_the_latest_line(
     hass: HomeAssistant,
     client: Client,
     init_integration: MockConfigEntry,
 ) -> None:
-    """Each report line triggers the entity, with the event's data as attributes."""
+    """A callback triggers the entity once, with its latest line's event data.
+
+    A report can hold 250 lines: the bus events carry every one, the entity shows the
+    latest (one state write per callback).
+    """
     bus_events = async_capture_events(hass, "sms_get_delivery_report")
     changes = _entity_changes(hass, REPORT_ENTITY)
     await _callback(
@@ -184,49 +187,45 @@ async def test_delivery_report_entity_mirrors_every_line(
         ),
     )
 
-    assert [change["event_type"] for change in changes] == [
-        "delivered",
-        "not_delivered",
-        "not_delivered",
+    assert [event.data["status"] for event in bus_events] == [
+        "DELIVRD",
+        "UNDELIV",
+        "EXPIRED",
     ]
-    assert len(bus_events) == 3
-    for change, event in zip(changes, bus_events, strict=True):
-        attributes = {
-            key: value
-            for key, value in change.items()
-            if key not in ("event_type", "event_types", "friendly_name")
-        }
-        assert attributes == event.data
+    assert len(changes) == 1
+    attributes = {
+        key: value
+        for key, value in changes[0].items()
+        if key not in ("event_type", "event_types", "friendly_name")
+    }
+    assert changes[0]["event_type"] == "not_delivered"
+    assert attributes == bus_events[-1].data
     state = hass.states.get(REPORT_ENTITY)
     assert state is not None
-    # From Home Assistant 2026 each event of the same instant is 1 ms later.
-    triggered = dt_util.parse_datetime(state.state)
-    assert triggered is not None
-    assert (
-        timedelta(0)
-        <= triggered - dt_util.parse_datetime(NOW)
-        <= timedelta(milliseconds=2)
-    )
-    assert state.attributes["phone"] == "0933444555"
-    assert state.attributes["status"] == "EXPIRED"
-    assert state.attributes["delivered"] is False
+    assert state.state == dt_util.parse_datetime(NOW).isoformat(timespec="milliseconds")
+
+    # A delivered line triggers the entity as delivered.
+    await _callback(hass, client, _report(f"0944555666|a4|{TIME}|DELIVRD"))
+    assert [change["event_type"] for change in changes] == [
+        "not_delivered",
+        "delivered",
+    ]
 
     # A line delivered again does not trigger the entity again.
     await _callback(hass, client, _report(f"0933444555|a3|{TIME}|EXPIRED"))
-    assert len(changes) == 3
+    assert len(changes) == 2
 
 
-async def test_reply_entity_mirrors_every_line(
+async def test_reply_entity_shows_the_latest_line(
     hass: HomeAssistant,
     client: Client,
     init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Each reply triggers the reply entity, which keeps the latest."""
+    """A reply callback triggers the reply entity once, with its latest line."""
     changes = _entity_changes(hass, REPLY_ENTITY)
     await _callback(hass, client, _reply("03 first", "second"))
     assert [(c["event_type"], c["code"], c["text"]) for c in changes] == [
-        ("received", "03", "first"),
         ("received", None, "second"),
     ]
 

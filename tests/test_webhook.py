@@ -481,7 +481,8 @@ async def test_malformed_report_lines_beside_good_ones(
     events: Captured,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Good lines of a delivery report fire; each bad one is logged and skipped."""
+    """Good lines of a delivery report fire; bad ones are logged (once a minute at
+    warning level, the rest at debug) and skipped."""
     content = ",".join(
         [
             report_line("0912345678", "a1", "DELIVRD"),
@@ -494,7 +495,7 @@ async def test_malformed_report_lines_beside_good_ones(
             report_line("0922333444", "a7", "UNDELIV"),
         ]
     )
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.DEBUG, logger="custom_components.sms_get"):
         await _assert_ok(
             await _post_query(client, {"sms_id": SMS_ID, "content": content})
         )
@@ -504,12 +505,15 @@ async def test_malformed_report_lines_beside_good_ones(
         report_event("0912345678", "a1", "DELIVRD"),
         report_event("0922333444", "a7", "UNDELIV"),
     ]
-    skipped = [
-        record.getMessage()
+    records = [
+        record
         for record in caplog.records
         if "malformed delivery report line" in record.getMessage()
     ]
-    assert len(skipped) == 6
+    assert [record.levelno for record in records] == [logging.WARNING] + [
+        logging.DEBUG
+    ] * 5
+    skipped = [record.getMessage() for record in records]
     assert "time is not YYYY-MM-DD HH:MM:SS" in skipped[0]
     assert "invalid phone number" in skipped[1]
     assert "missing message identifier" in skipped[2]
@@ -534,7 +538,7 @@ async def test_malformed_reply_lines_beside_good_ones(
             reply_line("0922333444", "b4", "03 second"),
         ]
     )
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.DEBUG, logger="custom_components.sms_get"):
         await _assert_ok(await _post_form(client, {"content": content}))
         await hass.async_block_till_done()
 
@@ -542,12 +546,17 @@ async def test_malformed_reply_lines_beside_good_ones(
         reply_event("0912345678", "b1", "03 first", "03", "first"),
         reply_event("0922333444", "b4", "03 second", "03", "second"),
     ]
-    skipped = [
-        record.getMessage()
+    records = [
+        record
         for record in caplog.records
         if "malformed reply line" in record.getMessage()
     ]
-    assert len(skipped) == 3
+    assert [record.levelno for record in records] == [
+        logging.WARNING,
+        logging.DEBUG,
+        logging.DEBUG,
+    ]
+    skipped = [record.getMessage() for record in records]
     assert "leading garbage" in skipped[0]
     assert "invalid phone number" in skipped[1]
     assert "not a valid date" in skipped[2]

@@ -37,6 +37,7 @@ ISSUE_IP_NOT_ALLOWED: Final = "ip_not_allowed"
 
 TOP_UP_URL: Final = "https://sms-get.com"
 MAX_CALLBACK_BYTES: Final = 1024 * 1024
+WARNING_INTERVAL: Final = 60.0
 
 
 def signal_callback(entry_id: str, event_type: str) -> str:

@@ -43,6 +43,8 @@ class SmsGetData:
     coordinator: SmsGetCoordinator
     recent: RecentLines = field(default_factory=RecentLines)
     notify_service: BaseNotificationService | None = None
+    # monotonic() of the webhook's last warning, to rate-limit them.
+    last_warning: float = float("-inf")
 
 
 class SmsGetCoordinator(DataUpdateCoordinator[int]):

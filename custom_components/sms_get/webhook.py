@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from http import HTTPStatus
+from time import monotonic
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,6 +24,7 @@ from .const import (
     EVENT_REPLY_RECEIVED,
     LOGGER,
     MAX_CALLBACK_BYTES,
+    WARNING_INTERVAL,
     signal_callback,
 )
 from .coordinator import SmsGetConfigEntry
@@ -137,15 +139,32 @@ async def async_handle_webhook(
     else:
         usable = False
     if not usable:
-        LOGGER.warning("SMS-Get callback with nothing usable in it was refused")
+        _warn(entry, "SMS-Get callback with nothing usable in it was refused")
         return web.Response(status=HTTPStatus.BAD_REQUEST, text="nothing usable")
     return web.Response(text="ok")
 
 
-def _log_malformed(kind: str, malformed: list[MalformedLine]) -> None:
+def _warn(entry: SmsGetConfigEntry, message: str, *args: Any) -> None:
+    """Warn at most once a minute: the webhook is open to the internet."""
+    data = entry.runtime_data
+    now = monotonic()
+    if now - data.last_warning < WARNING_INTERVAL:
+        LOGGER.debug(message, *args)
+        return
+    data.last_warning = now
+    LOGGER.warning(message + " (more within a minute are logged at debug level)", *args)
+
+
+def _log_malformed(
+    entry: SmsGetConfigEntry, kind: str, malformed: list[MalformedLine]
+) -> None:
     for line in malformed:
-        LOGGER.warning(
-            "Skipped a malformed %s line (%s): %r", kind, line.reason, line.line[:200]
+        _warn(
+            entry,
+            "Skipped a malformed %s line (%s): %r",
+            kind,
+            line.reason,
+            line.line[:200],
         )
 
 
@@ -156,39 +175,45 @@ def _fire(
     events: list[dict[str, Any]],
     entity_event: Callable[[dict[str, Any]], str],
 ) -> None:
-    signal = signal_callback(entry.entry_id, event_type)
     for data in events:
         hass.bus.async_fire(event_type, data)
-        # The event entity mirrors every line, so its state triggers miss none.
-        async_dispatcher_send(hass, signal, entity_event(data), data)
+    if events:
+        # One state write per callback (a report can hold 250 lines): the entity shows
+        # the latest line; the bus events carry every one.
+        last = events[-1]
+        async_dispatcher_send(
+            hass, signal_callback(entry.entry_id, event_type), entity_event(last), last
+        )
 
 
 def _handle_reports(
     hass: HomeAssistant, entry: SmsGetConfigEntry, sms_id: str, content: str
 ) -> bool:
     reports, malformed = parse_delivery_reports(sms_id, content)
-    _log_malformed("delivery report", malformed)
+    _log_malformed(entry, "delivery report", malformed)
     recent = entry.runtime_data.recent
-    events = [
-        {
-            ATTR_CONFIG_ENTRY_ID: entry.entry_id,
-            "message_id": report.message_id,
-            "phone": report.phone,
-            "recipient_message_id": report.recipient_message_id,
-            "reported_at": iso(report.reported_at),
-            "status": report.status,
-            "delivered": report.delivered,
-        }
-        for report in reports
+    events = []
+    for report in reports:
+        reported_at = iso(report.reported_at)
         if recent.add(
             "d",
             report.message_id,
             report.phone,
             report.recipient_message_id,
             report.status,
-            iso(report.reported_at),
-        )
-    ]
+            reported_at,
+        ):
+            events.append(
+                {
+                    ATTR_CONFIG_ENTRY_ID: entry.entry_id,
+                    "message_id": report.message_id,
+                    "phone": report.phone,
+                    "recipient_message_id": report.recipient_message_id,
+                    "reported_at": reported_at,
+                    "status": report.status,
+                    "delivered": report.delivered,
+                }
+            )
     _fire(
         hass,
         entry,
@@ -203,7 +228,7 @@ def _handle_replies(
     hass: HomeAssistant, entry: SmsGetConfigEntry, content: str
 ) -> bool:
     replies, malformed = parse_replies(content)
-    _log_malformed("reply", malformed)
+    _log_malformed(entry, "reply", malformed)
     recent = entry.runtime_data.recent
     two_way_code = entry.options.get(CONF_TWO_WAY_CODE) or None
     events = []
