@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 import aiohttp
+import pytest
 
 from sandbox import HassClient, HassWebSocket, SandboxError, wait_until_up
 
@@ -28,6 +29,9 @@ from .conftest import (
     EndToEnd,
     entry_created,
 )
+
+# One Home Assistant for the module: with pytest-xdist, all of it on one worker.
+pytestmark = pytest.mark.xdist_group("end_to_end")
 
 # Callbacks come 0.1 s after a send; this is for a slow machine.
 EVENT_TIMEOUT = 15
