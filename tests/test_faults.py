@@ -409,13 +409,15 @@ async def test_unloaded_while_sending(
 async def test_home_assistant_stops_while_sending(
     hass: HomeAssistant, scene: Scene, via: str
 ) -> None:
-    """Home Assistant stopping mid-send: it stops in time and nothing is re-sent.
+    """Home Assistant stopping mid-send waits for it: nothing lost, nothing re-sent.
 
-    The provider takes the request it already has; Home Assistant cancels the call
-    when it stops (a script at the stop event, an action call at the last stage).
+    The send runs shielded from its caller (a script is cancelled at the stop event)
+    and Home Assistant's first shutdown stage waits for it, so SMS-Get's answer still
+    updates the credit and fires the event.
     """
     simulator = scene.simulator
     simulator.faults.append(Fault.delay(0.3))
+    sent_events = async_capture_events(hass, "sms_get_message_sent")
     data = {"message": "Goodnight", "recipients": [PHONE]}
     task: asyncio.Task[Any] | None = None
     if via == "script":
@@ -445,17 +447,22 @@ async def test_home_assistant_stops_while_sending(
         await hass.async_stop()
     assert hass.state is CoreState.stopped
     if task is not None:
+        # Home Assistant waited for the send, so the call got SMS-Get's answer.
         assert task.done()
-        # Cancelled by Home Assistant, or ended with its translated error.
-        if not task.cancelled():
-            err = task.exception()
-            assert isinstance(err, HomeAssistantError)
-            assert err.translation_key == "outcome_unknown"
+        assert not task.cancelled()
+        assert task.result()["recipients"] == 1
 
     # The provider finishes what it took; nothing came twice.
     await simulator.wait_idle()
     assert [message.text for message in simulator.messages] == ["Goodnight"]
     assert len(sends(simulator)) == 1
+    # Home Assistant waited for the send: its answer was not lost.
+    assert [event.data["recipients"] for event in sent_events] == [[PHONE]]
+    assert not [
+        record.getMessage()
+        for record in scene.caplog.records
+        if "still running" in record.getMessage()
+    ]
     gc.collect()
     assert not [
         record.getMessage()

@@ -22,6 +22,7 @@ from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .const import CONF_API_URL, CONF_CLOUDHOOK_URL, DOMAIN, REQUEST_TIMEOUT
 from .coordinator import SmsGetConfigEntry, SmsGetCoordinator, SmsGetData
+from .messaging import async_wait_for_sends_at_shutdown
 from .provider import (
     DEFAULT_BASE_URL,
     SmsGetClient,
@@ -42,6 +43,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions."""
     async_setup_services(hass)
+    async_wait_for_sends_at_shutdown(hass)
     return True
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HassJob, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
 from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN, EVENT_MESSAGE_SENT, TOP_UP_URL
 from .coordinator import SmsGetConfigEntry
@@ -28,6 +30,9 @@ from .provider import (
     estimate,
     normalize,
 )
+
+# Sends in flight (tasks), for shutdown to wait for.
+SENDING: HassKey[set[asyncio.Task[dict[str, Any]]]] = HassKey(f"{DOMAIN}_sending")
 
 # What to tell the user for each provider code; other codes get the generic message.
 _CODE_KEYS = {
@@ -140,7 +145,35 @@ def provider_error(err: SmsGetError) -> HomeAssistantError:
 async def async_send(
     hass: HomeAssistant, entry: SmsGetConfigEntry, outgoing: Outgoing
 ) -> dict[str, Any]:
-    """Send in batches of 250, one request at a time; never re-send anything."""
+    """Send in batches of 250, one request at a time; never re-send anything.
+
+    The sending runs as a task of Home Assistant's own, shielded from the caller: a
+    cancelled script or a stopping Home Assistant (which waits for its tasks) must not
+    cut a send between SMS-Get's answer and the credit update and event it owes.
+    """
+    task = hass.async_create_task(
+        _async_send(hass, entry, outgoing), f"{DOMAIN} send", eager_start=True
+    )
+    sending = hass.data.setdefault(SENDING, set())
+    sending.add(task)
+    task.add_done_callback(sending.discard)
+    return await asyncio.shield(task)
+
+
+@callback
+def async_wait_for_sends_at_shutdown(hass: HomeAssistant) -> None:
+    """Let Home Assistant's first shutdown stage wait for sends in flight."""
+
+    async def _wait() -> None:
+        if sending := hass.data.get(SENDING):
+            await asyncio.wait(sending)
+
+    hass.async_add_shutdown_job(HassJob(_wait, f"{DOMAIN} sends in flight"))
+
+
+async def _async_send(
+    hass: HomeAssistant, entry: SmsGetConfigEntry, outgoing: Outgoing
+) -> dict[str, Any]:
     data = entry.runtime_data
     numbers = [phone.number for phone in outgoing.phones]
     batches = [
