@@ -19,9 +19,9 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
 )
 from syrupy.assertion import SnapshotAssertion
-from syrupy.filters import props
 
 from custom_components.sms_get.const import DOMAIN
+from tests.common import assert_platform_snapshot
 
 from .conftest import WEBHOOK_ID
 
@@ -94,31 +94,17 @@ async def test_entities(
     await _callback(hass, client, _report(f"0912345678|a1|{TIME}|DELIVRD"))
     await _callback(hass, client, _reply("03 好的,謝謝"))
 
-    entries = [
-        entry
-        for entry in er.async_entries_for_config_entry(
-            entity_registry, init_integration.entry_id
-        )
-        if entry.domain == "event"
-    ]
-    assert sorted(entry.entity_id for entry in entries) == [REPORT_ENTITY, REPLY_ENTITY]
-    # As snapshot_platform, for the event platform alone and alike on both Home
-    # Assistant lines: 2026 adds registry fields and keys attributes by StrEnum.
-    for entry in entries:
-        assert entry == snapshot(
-            name=f"{entry.entity_id}-entry",
-            exclude=props(
-                "aliases", "capabilities", "object_id_base", "suggested_object_id"
-            ),
-        )
-        assert entry.capabilities == {"event_types": EVENT_TYPES[entry.entity_id]}
-        assert entry.disabled_by is None
-        state = hass.states.get(entry.entity_id)
-        assert state is not None
-        assert {
-            "state": state.state,
-            "attributes": {str(key): value for key, value in state.attributes.items()},
-        } == snapshot(name=f"{entry.entity_id}-state")
+    assert_platform_snapshot(
+        hass,
+        entity_registry,
+        snapshot,
+        config_entry_id=init_integration.entry_id,
+        domain="event",
+        capabilities={
+            entity_id: {"event_types": event_types}
+            for entity_id, event_types in EVENT_TYPES.items()
+        },
+    )
 
 
 async def test_entities_on_account_device(

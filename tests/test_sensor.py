@@ -15,10 +15,10 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 from syrupy.assertion import SnapshotAssertion
-from syrupy.filters import props
 
 from custom_components.sms_get.const import CREDIT_INTERVAL, DOMAIN
 from simulator import Fault, Simulator
+from tests.common import assert_platform_snapshot
 
 from .conftest import USERNAME
 
@@ -44,31 +44,14 @@ async def test_sensor_snapshot(
     snapshot: SnapshotAssertion,
 ) -> None:
     """The credit sensor: name, unit, state class and value."""
-    entries = [
-        entry
-        for entry in er.async_entries_for_config_entry(
-            entity_registry, init_integration.entry_id
-        )
-        if entry.domain == Platform.SENSOR
-    ]
-    assert [entry.entity_id for entry in entries] == [CREDIT_SENSOR]
-    # As snapshot_platform, for the sensor platform alone and alike on both Home
-    # Assistant lines: 2026 adds registry fields and keys capabilities by StrEnum.
-    for entry in entries:
-        assert entry == snapshot(
-            name=f"{entry.entity_id}-entry",
-            exclude=props(
-                "aliases", "capabilities", "object_id_base", "suggested_object_id"
-            ),
-        )
-        assert entry.capabilities == {"state_class": "measurement"}
-        assert entry.disabled_by is None
-        state = hass.states.get(entry.entity_id)
-        assert state is not None
-        assert {
-            "state": state.state,
-            "attributes": {str(key): value for key, value in state.attributes.items()},
-        } == snapshot(name=f"{entry.entity_id}-state")
+    assert_platform_snapshot(
+        hass,
+        entity_registry,
+        snapshot,
+        config_entry_id=init_integration.entry_id,
+        domain=Platform.SENSOR,
+        capabilities={CREDIT_SENSOR: {"state_class": "measurement"}},
+    )
 
 
 async def test_polled_every_30_minutes(

@@ -1,0 +1,47 @@
+"""Helpers shared by the test modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from syrupy.assertion import SnapshotAssertion
+from syrupy.filters import props
+
+
+def assert_platform_snapshot(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    *,
+    config_entry_id: str,
+    domain: str,
+    capabilities: dict[str, dict[str, Any]],
+) -> None:
+    """As snapshot_platform, for one platform and alike on both Home Assistant lines.
+
+    2026 adds registry fields and keys capabilities and attributes by StrEnum, so those
+    are compared directly: `capabilities` maps each entity ID to what it must have.
+    """
+    entries = [
+        entry
+        for entry in er.async_entries_for_config_entry(entity_registry, config_entry_id)
+        if entry.domain == domain
+    ]
+    assert sorted(entry.entity_id for entry in entries) == sorted(capabilities)
+    for entry in entries:
+        assert entry == snapshot(
+            name=f"{entry.entity_id}-entry",
+            exclude=props(
+                "aliases", "capabilities", "object_id_base", "suggested_object_id"
+            ),
+        )
+        assert entry.capabilities == capabilities[entry.entity_id]
+        assert entry.disabled_by is None
+        state = hass.states.get(entry.entity_id)
+        assert state is not None
+        assert {
+            "state": state.state,
+            "attributes": {str(key): value for key, value in state.attributes.items()},
+        } == snapshot(name=f"{entry.entity_id}-state")
