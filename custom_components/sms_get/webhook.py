@@ -30,6 +30,7 @@ from .const import (
 from .coordinator import SmsGetConfigEntry
 from .provider import MalformedLine, parse_delivery_reports, parse_replies, split_code
 from .provider.callbacks import iso
+from .provider.client import read_limited
 
 _FORM = "application/x-www-form-urlencoded"
 
@@ -91,15 +92,8 @@ async def _read_body(request: web.Request) -> bytes | None:
     length = getattr(request, "content_length", None)
     if length is not None and length > MAX_CALLBACK_BYTES:
         return None
-    # read(n) returns what has arrived so far, so read until the end or the limit.
-    # MockRequest.content is a new reader on every access: take it once.
-    stream = request.content
-    body = bytearray()
-    while len(body) <= MAX_CALLBACK_BYTES:
-        if not (chunk := await stream.read(MAX_CALLBACK_BYTES + 1 - len(body))):
-            return bytes(body)
-        body += chunk
-    return None
+    body = await read_limited(request.content, MAX_CALLBACK_BYTES)
+    return None if len(body) > MAX_CALLBACK_BYTES else body
 
 
 async def _read_params(request: web.Request) -> dict[str, str] | None:

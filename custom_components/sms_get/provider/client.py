@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 import json
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -128,7 +128,7 @@ class SmsGetClient:
                     allow_redirects=False,
                 ) as response:
                     status = response.status
-                    body = await _read_limited(response)
+                    body = await read_limited(response.content, _MAX_ANSWER)
             except (
                 aiohttp.ClientConnectorError,
                 aiohttp.ConnectionTimeoutError,
@@ -152,14 +152,23 @@ class SmsGetClient:
         return _parse_answer(status, body)
 
 
-async def _read_limited(response: aiohttp.ClientResponse) -> bytes:
-    """The body, or its first bytes past the limit (read(n) returns one chunk only)."""
-    body = b""
-    while len(body) <= _MAX_ANSWER and (
-        chunk := await response.content.read(_MAX_ANSWER + 1 - len(body))
-    ):
+class ByteStream(Protocol):
+    """What read_limited reads: aiohttp's StreamReader, or Home Assistant's mock one."""
+
+    async def read(self, n: int, /) -> bytes:
+        """Up to n bytes; b"" at the end."""
+
+
+async def read_limited(stream: ByteStream, limit: int) -> bytes:
+    """The whole stream, or its first limit + 1 bytes when it is longer.
+
+    read(n) returns what has arrived so far, not n bytes: read until the end or the
+    limit, never further.
+    """
+    body = bytearray()
+    while len(body) <= limit and (chunk := await stream.read(limit + 1 - len(body))):
         body += chunk
-    return body
+    return bytes(body)
 
 
 def _parse_answer(status: int, body: bytes) -> str:
