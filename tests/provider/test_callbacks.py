@@ -57,6 +57,12 @@ MALFORMED = [
     pytest.param("0912345678|x1|2026-01-01T10:00:00|v", "YYYY", id="iso-t"),
     pytest.param("0912345678|x1||v", "YYYY", id="no-time"),
     pytest.param("0912345678|x1|yesterday|v", "YYYY", id="words"),
+    pytest.param(
+        "0912345678|x1|\uff12\uff10\uff12\uff16-01-01 10:00:00|v",
+        "YYYY",
+        id="full-width-digits",
+    ),
+    pytest.param("0912345678|x1|2026-01-01 10:00:61|v", "valid date", id="sec-61"),
 ]
 
 

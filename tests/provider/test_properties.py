@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 import os
+import re
 from urllib.parse import quote
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -22,7 +23,7 @@ from custom_components.sms_get.provider import (
     parse_replies,
     segments,
 )
-from custom_components.sms_get.provider.callbacks import PROVIDER_TZ
+from custom_components.sms_get.provider.callbacks import PROVIDER_TZ, split_lines
 from custom_components.sms_get.provider.phone import COUNTRIES
 
 EXAMPLES = int(os.environ.get("SMS_GET_FUZZ_EXAMPLES", "150"))
@@ -136,6 +137,87 @@ def test_delivery_reports_round_trip(
         (phone, ident, when.replace(tzinfo=PROVIDER_TZ), status)
         for phone, ident, when, status in lines
     ]
+
+
+# The document's rules read field by field, as plainly as they are written: the parser's
+# one-match fast paths must agree with them on any input.
+_REFERENCE_LINE_START = re.compile(r"(?:^|,)(?=[^,]*\||\s*(?:,|$))")
+_REFERENCE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+
+
+def _reference_split(content: str) -> list[str]:
+    starts = [m.end() for m in _REFERENCE_LINE_START.finditer(content)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    ends = [start - 1 for start in starts[1:]] + [len(content)]
+    lines = (
+        content[start:end].strip() for start, end in zip(starts, ends, strict=True)
+    )
+    return [line for line in lines if line]
+
+
+def _reference_report(line: str) -> tuple[str, str, datetime, str] | str:
+    """The report a line gives, or the reason it is refused."""
+    parts = line.strip().split("|", 3)
+    if len(parts) != 4:
+        return "expected phone|id|time|value"
+    phone, identifier, time, status = (part.strip() for part in parts)
+    if not re.fullmatch(r"\+?\d{4,20}", phone):
+        return "missing or invalid phone number"
+    if not identifier:
+        return "missing message identifier"
+    if not _REFERENCE_TIME.fullmatch(time):
+        return "time is not YYYY-MM-DD HH:MM:SS"
+    try:
+        when = datetime.strptime(time, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return "time is not a valid date"
+    if not status:
+        return "missing status"
+    return phone, identifier, when.replace(tzinfo=PROVIDER_TZ), status
+
+
+# Whitespace as str.strip sees it, and digits the provider does not write but \d reads.
+_FULL_WIDTH = str.maketrans("0123456789", "".join(map(chr, range(0xFF10, 0xFF1A))))
+_SPACES = st.text(" \t\n\u3000\xa0", max_size=2)
+_FIELDS = st.one_of(
+    _PHONES,
+    _IDS,
+    _TIMES.map(_time),
+    _TIMES.map(_time).map(lambda time: time.translate(_FULL_WIDTH)),
+    _STATUSES,
+    st.just("2026-02-30 10:00:00"),
+    st.just("2026-01-01 24:00:61"),
+    st.just(""),
+    _NOISY_TEXT,
+)
+
+
+@fuzz
+@given(st.lists(st.tuples(_SPACES, _FIELDS, _SPACES), min_size=1, max_size=6))
+def test_report_line_agrees_with_field_by_field_reading(
+    fields: list[tuple[str, str, str]],
+) -> None:
+    line = "|".join(before + field + after for before, field, after in fields)
+    line = line.replace(",", "")
+    if not line.strip():
+        return
+    reports, malformed = parse_delivery_reports("m1", line)
+    expected = _reference_report(line)
+    if isinstance(expected, str):
+        assert reports == []
+        assert [bad.reason for bad in malformed] == [expected]
+    else:
+        assert malformed == []
+        assert [
+            (r.phone, r.recipient_message_id, r.reported_at, r.status) for r in reports
+        ] == [expected]
+
+
+@fuzz
+@given(_CONTENT)
+def test_reply_lines_split_as_the_rule_says(content: str) -> None:
+    assert split_lines(content) == _reference_split(content)
 
 
 # Numbers that are often valid: a calling code (or none) and some digits, decorated.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from hashlib import blake2b
+from functools import lru_cache
 import re
 from urllib.parse import unquote_plus
 
@@ -18,7 +18,14 @@ PROVIDER_TZ = timezone(timedelta(hours=8))
 DELIVERED = "DELIVRD"
 
 _PHONE = re.compile(r"\+?\d{4,20}")
-_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+# A line in one match; _refusal tells why one does not match. Groups: phone, identifier,
+# time, value, each stripped of surrounding whitespace. The time in ASCII digits, as the
+# provider writes it (\d would take any script's digits).
+_LINE = re.compile(
+    r"\s*(\+?\d{4,20})\s*\|\s*([^|]*?)\s*\|"
+    r"\s*([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2})\s*\|\s*(.*?)\s*",
+    re.DOTALL,
+)
 # A line starts at the start and after a comma, unless text without a "|" follows up
 # to the next comma: that comma is a raw one inside a reply's text (from a provider that
 # did not encode it). Any "|" is enough, so a malformed line is reported, not taken for
@@ -66,6 +73,11 @@ class _Malformed(Exception):
 
 def split_lines(content: str) -> list[str]:
     """Split ``content`` into lines, keeping commas that belong to a reply's text."""
+    parts = content.split(",")
+    if all("|" in part or part.isspace() or not part for part in parts[1:]):
+        # Every comma starts a line (as when SMS-Get encodes the text): _LINE_START
+        # would find the same.
+        return [line for part in parts if (line := part.strip())]
     starts = [m.end() for m in _LINE_START.finditer(content)]
     if not starts or starts[0] != 0:
         # Text before the first recognisable line is a line of its own (a malformed one).
@@ -78,19 +90,41 @@ def split_lines(content: str) -> list[str]:
     return lines
 
 
-def _fields(line: str) -> tuple[str, str, datetime, str]:
+@lru_cache(maxsize=1024)
+def _provider_time(text: str) -> datetime:
+    """A time as _LINE matched it, on the provider's clock; ValueError if invalid."""
+    # One callback's lines mostly share their time: cached, and without strptime.
+    return datetime(
+        int(text[0:4]),
+        int(text[5:7]),
+        int(text[8:10]),
+        int(text[11:13]),
+        int(text[14:16]),
+        int(text[17:19]),
+        tzinfo=PROVIDER_TZ,
+    )
+
+
+def _refusal(line: str) -> str:
+    """Why a line that _LINE does not match is refused."""
     parts = line.split("|", 3)
     if len(parts) != 4:
-        raise _Malformed("expected phone|id|time|value")
-    phone, identifier, time, value = (part.strip() for part in parts)
+        return "expected phone|id|time|value"
+    phone, identifier = parts[0].strip(), parts[1].strip()
     if not _PHONE.fullmatch(phone):
-        raise _Malformed("missing or invalid phone number")
+        return "missing or invalid phone number"
     if not identifier:
-        raise _Malformed("missing message identifier")
-    if not _TIME.fullmatch(time):
-        raise _Malformed("time is not YYYY-MM-DD HH:MM:SS")
+        return "missing message identifier"
+    # The value takes anything: the time is what did not match.
+    return "time is not YYYY-MM-DD HH:MM:SS"
+
+
+def _fields(line: str) -> tuple[str, str, datetime, str]:
+    if not (match := _LINE.fullmatch(line)) or not match[2]:
+        raise _Malformed(_refusal(line))
+    phone, identifier, time, value = match.groups()
     try:
-        when = datetime.strptime(time, "%Y-%m-%d %H:%M:%S").replace(tzinfo=PROVIDER_TZ)
+        when = _provider_time(time)
     except ValueError as err:
         raise _Malformed("time is not a valid date") from err
     return phone, identifier, when, value
@@ -145,14 +179,14 @@ def split_code(text: str, code: str | None) -> tuple[str | None, str]:
 class RecentLines:
     """A fixed-size memory of callback lines already taken, to fire each once.
 
-    Keeps an 8-byte digest per line, so its size is bounded by ``maxlen`` whatever the
+    Keeps a 64-bit hash per line, so its size is bounded by ``maxlen`` whatever the
     traffic.
     """
 
     def __init__(self, maxlen: int = 4096) -> None:
         """Remember at most ``maxlen`` lines."""
         self.maxlen = maxlen
-        self._seen: OrderedDict[bytes, None] = OrderedDict()
+        self._seen: OrderedDict[int, None] = OrderedDict()
 
     def __len__(self) -> int:
         """Lines remembered."""
@@ -160,9 +194,9 @@ class RecentLines:
 
     def add(self, *parts: str) -> bool:
         """Remember a line; False when it was already seen."""
-        key = blake2b(
-            "\x1f".join(parts).encode(errors="replace"), digest_size=8
-        ).digest()
+        # Python's string hash is keyed per process: lines can't be made to collide
+        # from outside, and nothing here outlives the process.
+        key = hash(parts)
         if key in self._seen:
             self._seen.move_to_end(key)
             return False
@@ -172,6 +206,7 @@ class RecentLines:
         return True
 
 
+@lru_cache(maxsize=1024)
 def iso(when: datetime) -> str:
     """ISO 8601 in the provider's +08:00."""
     return when.astimezone(PROVIDER_TZ).isoformat()
