@@ -331,6 +331,67 @@ async def test_several_replies(
     ]
 
 
+@pytest.mark.parametrize(
+    ("params", "entity_id"),
+    [
+        (
+            {
+                "sms_id": SMS_ID,
+                "content": ",".join(
+                    [
+                        report_line("0912345678", "a1", "DELIVRD"),
+                        report_line("0922333444", "a2", "UNDELIV"),
+                    ]
+                ),
+            },
+            "event.sms_get_hauser_delivery_report",
+        ),
+        (
+            {
+                "content": ",".join(
+                    [
+                        reply_line("0912345678", "c1", "03 yes"),
+                        reply_line("0922333444", "c2", "no"),
+                    ]
+                )
+            },
+            "event.sms_get_hauser_reply",
+        ),
+    ],
+    ids=["reports", "replies"],
+)
+async def test_one_callback_one_context(
+    hass: HomeAssistant,
+    client: Client,
+    events: Captured,
+    params: dict[str, str],
+    entity_id: str,
+) -> None:
+    """The events of one callback and the entity's state share one context; the next
+    callback has its own."""
+    await _assert_ok(await _post_query(client, params))
+    await hass.async_block_till_done()
+    fired = events.reports or events.replies
+    assert len(fired) == 2
+    context = fired[0].context
+    assert fired[1].context is context
+    assert context.user_id is None
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.context.id == context.id
+
+    again = {
+        key: value.replace("0912345678", "0933444555") for key, value in params.items()
+    }
+    await _assert_ok(await _post_query(client, again))
+    await hass.async_block_till_done()
+    assert len(fired) == 3
+    assert fired[2].context.id != context.id
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.context.id == fired[2].context.id
+
+
 async def test_reply_with_unencoded_comma(
     hass: HomeAssistant,
     client: Client,

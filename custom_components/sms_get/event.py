@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -75,6 +75,9 @@ class SmsGetEventEntity(SmsGetEntity, EventEntity):
         )
 
     @callback
-    def _async_handle(self, event_type: str, data: dict[str, Any]) -> None:
+    def _async_handle(
+        self, event_type: str, data: dict[str, Any], context: Context
+    ) -> None:
         self._trigger_event(event_type, data)
+        self.async_set_context(context)
         self.async_write_ha_state()

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from homeassistant.components.webhook import async_generate_path, async_generate_url
 from homeassistant.const import CONF_WEBHOOK_ID
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.network import NoURLAvailableError
 
@@ -86,25 +86,23 @@ def _entry_for(hass: HomeAssistant, webhook_id: str) -> SmsGetConfigEntry | None
     return None
 
 
-async def _read_body(request: web.Request) -> bytes | None:
-    """The body, read up to the limit; None when it is larger."""
+async def _read_params(request: web.Request) -> dict[str, str] | None:
+    """Query string and form body alike; None when the body is too large."""
+    # request.query is decoded once; query_string is already decoded (yarl), and
+    # decoding it again would turn a reply's %2B into a space.
+    params = dict(request.query)
+    # SMS-Get sends its parameters in the query string: mostly no body to read.
+    if not request.body_exists:
+        return params
     # A cloudhook's MockRequest has no content_length.
     length = getattr(request, "content_length", None)
     if length is not None and length > MAX_CALLBACK_BYTES:
         return None
     body = await read_limited(request.content, MAX_CALLBACK_BYTES)
-    return None if len(body) > MAX_CALLBACK_BYTES else body
-
-
-async def _read_params(request: web.Request) -> dict[str, str] | None:
-    """Query string and form body alike; None when the body is too large."""
-    if (body := await _read_body(request)) is None:
+    if len(body) > MAX_CALLBACK_BYTES:
         return None
-    # request.query is decoded once; query_string is already decoded (yarl), and
-    # decoding it again would turn a reply's %2B into a space.
-    params = dict(request.query)
     content_type = request.headers.get("Content-Type", _FORM).split(";")[0].strip()
-    if body and content_type in (_FORM, "text/plain", ""):
+    if content_type in (_FORM, "text/plain", ""):
         params.update(
             parse_qsl(
                 body.decode("utf-8", errors="replace"),
@@ -169,15 +167,22 @@ def _fire(
     events: list[dict[str, Any]],
     entity_event: Callable[[dict[str, Any]], str],
 ) -> None:
+    if not events:
+        return
+    # One callback is one cause: its events and the entity's state share a context.
+    context = Context()
     for data in events:
-        hass.bus.async_fire(event_type, data)
-    if events:
-        # One state write per callback (a report can hold 250 lines): the entity shows
-        # the latest line; the bus events carry every one.
-        last = events[-1]
-        async_dispatcher_send(
-            hass, signal_callback(entry.entry_id, event_type), entity_event(last), last
-        )
+        hass.bus.async_fire(event_type, data, context=context)
+    # One state write per callback (a report can hold 250 lines): the entity shows the
+    # latest line; the bus events carry every one.
+    last = events[-1]
+    async_dispatcher_send(
+        hass,
+        signal_callback(entry.entry_id, event_type),
+        entity_event(last),
+        last,
+        context,
+    )
 
 
 def _handle_reports(
