@@ -6,7 +6,8 @@ nothing more, on loopback only:
 
 - a bare webhook that answers ``ok`` and does nothing else: the floor of figure 2;
 - a webhook that answers ``ok`` after firing as many events as it is told, with
-  data the size of SMS-Get's: what the events alone cost (figure 2e);
+  data the size of SMS-Get's, listened to as SMS-Get's are, and writing one state as
+  an event entity does: what Home Assistant's own share costs (figure 2e);
 - a count of every SMS-Get callback event by the identity of its line, so the
   benchmark can check that each valid line fired exactly once
   (GET /api/sms_get_bench/events);
@@ -17,16 +18,17 @@ nothing more, on loopback only:
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
 from homeassistant.components import webhook
-from homeassistant.components.http import HomeAssistantView
 from homeassistant.config_entries import SOURCE_USER
-from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers.http import KEY_HASS
+from homeassistant.core import Context, Event, HomeAssistant, callback
+from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 from homeassistant.helpers.typing import ConfigType
+from homeassistant.util import dt as dt_util
 
 DOMAIN = "sms_get_bench"
 BARE_WEBHOOK_ID = "sms-get-bench-bare-webhook"
@@ -34,11 +36,12 @@ EVENTS_WEBHOOK_ID = "sms-get-bench-events-webhook"
 # The events webhook fires as many events as this query parameter says.
 EVENTS_PARAM = "bench_events"
 BARE_EVENT = "sms_get_bench_event"
+MIRROR_ENTITY = "event.sms_get_bench_mirror"
 DELIVERY_REPORT = "sms_get_delivery_report"
 REPLY = "sms_get_reply_received"
 
 
-def line_identity(event_type: str, data: dict[str, Any]) -> tuple[str, ...]:
+def line_identity(event_type: str, data: Mapping[str, Any]) -> tuple[str, ...]:
     """What tells one callback line from another, as bench/data.py writes it."""
     if event_type == DELIVERY_REPORT:
         return (
@@ -53,14 +56,16 @@ def line_identity(event_type: str, data: dict[str, Any]) -> tuple[str, ...]:
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the bare webhook, the event counter and the two views."""
-    counts: Counter[tuple[str, ...]] = Counter()
+    # Kept as fired and counted when asked: the listener adds as little as it can to
+    # the figure it checks.
+    fired: list[tuple[str, Mapping[str, Any]]] = []
 
     @callback
-    def count(event: Event[Any]) -> None:
-        counts[line_identity(event.event_type, dict(event.data))] += 1
+    def keep(event: Event[Any]) -> None:
+        fired.append((str(event.event_type), event.data))
 
     for event_type in (DELIVERY_REPORT, REPLY):
-        hass.bus.async_listen(event_type, count)
+        hass.bus.async_listen(event_type, keep)
 
     async def bare(
         hass: HomeAssistant, webhook_id: str, request: web.Request
@@ -78,12 +83,30 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         "delivered": True,
     }
 
+    floor_fired: list[Mapping[str, Any]] = []
+
+    @callback
+    def keep_floor(event: Event[Any]) -> None:
+        floor_fired.append(event.data)
+
+    # Listened to as SMS-Get's events are, so that the bus creates them alike.
+    hass.bus.async_listen(BARE_EVENT, keep_floor)
+
     async def events(
         hass: HomeAssistant, webhook_id: str, request: web.Request
     ) -> web.Response:
         await request.read()
-        for _ in range(int(request.query.get(EVENTS_PARAM, "0"))):
-            hass.bus.async_fire(BARE_EVENT, event_data)
+        if count := int(request.query.get(EVENTS_PARAM, "0")):
+            context = Context()
+            for _ in range(count):
+                hass.bus.async_fire(BARE_EVENT, event_data, context=context)
+            # What an event entity's state write costs the state machine.
+            hass.states.async_set(
+                MIRROR_ENTITY,
+                dt_util.utcnow().isoformat(timespec="milliseconds"),
+                {"event_type": "delivered", **event_data},
+                context=context,
+            )
         return web.Response(text="ok")
 
     webhook.async_register(
@@ -104,24 +127,25 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         local_only=False,
         allowed_methods=("GET", "POST", "PUT"),
     )
-    hass.http.register_view(EventsView(counts))
+    hass.http.register_view(EventsView(fired))
     hass.http.register_view(SetupView())
     return True
 
 
 class EventsView(HomeAssistantView):
-    """The callback events counted so far, by line."""
+    """The callback events fired so far, counted by line."""
 
     url = "/api/sms_get_bench/events"
     name = "api:sms_get_bench:events"
     requires_auth = False
 
-    def __init__(self, counts: Counter[tuple[str, ...]]) -> None:
-        self.counts = counts
+    def __init__(self, fired: list[tuple[str, Mapping[str, Any]]]) -> None:
+        self.fired = fired
 
     async def get(self, request: web.Request) -> web.Response:
         """[[identity, count], ...]."""
-        return self.json([[list(key), value] for key, value in self.counts.items()])
+        counts = Counter(line_identity(kind, data) for kind, data in self.fired)
+        return self.json([[list(key), value] for key, value in counts.items()])
 
 
 class SetupView(HomeAssistantView):
@@ -151,10 +175,11 @@ class SetupView(HomeAssistantView):
                 HTTPStatus.BAD_REQUEST,
             )
         await hass.async_block_till_done()
+        placeholders = result.get("description_placeholders") or {}
         return self.json(
             {
                 "type": "create_entry",
                 "entry_id": result["result"].entry_id,
-                "webhook_url": result["description_placeholders"]["webhook_url"],
+                "webhook_url": placeholders["webhook_url"],
             }
         )

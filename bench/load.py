@@ -5,19 +5,21 @@ temporary configuration with this integration and bench/hass_helper.py, its SMS-
 entry added through the config flow against a simulator served from this process.
 5,000 callbacks (10% malformed, delivery reports and replies, 2% sent twice) go to
 the SMS-Get webhook, 20 at a time, and the same 5,000 to the helper's bare webhook
-(the floor) and to its webhook that fires as many bus events as the callback has
-valid lines (figure 2e, for context), in alternating slices of 500; everything on
-127.0.0.1.
+(the floor) and to its webhook that does Home Assistant's share of the work (figure
+2e: as many listened-to bus events as the callback has valid lines, and one state
+write), in alternating slices of 500; everything on 127.0.0.1. Home Assistant's CPU
+time per callback is read from /proc (figure 2h).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 import contextlib
 from dataclasses import dataclass, field
 import json
+import os
 from pathlib import Path
 import re
 from statistics import quantiles
@@ -77,12 +79,21 @@ class Run:
     seconds: float
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
+    # CPU seconds Home Assistant's process spent meanwhile; None where unknown.
+    cpu: float | None = None
 
     def add(self, other: Run) -> None:
         """Count another slice in."""
         self.seconds += other.seconds
+        if other.cpu is not None:
+            self.cpu = (self.cpu or 0.0) + other.cpu
         self.latencies += other.latencies
         self.statuses.update(other.statuses)
+
+    @property
+    def cpu_per_callback(self) -> float | None:
+        """Home Assistant's CPU time per callback, in µs."""
+        return None if self.cpu is None else self.cpu / len(self.latencies) * 1e6
 
     @property
     def throughput(self) -> float:
@@ -92,6 +103,17 @@ class Run:
     def percentile(self, share: int) -> float:
         """The latency below which share% of the callbacks were answered, in ms."""
         return quantiles(self.latencies, n=100, method="inclusive")[share - 1] * 1000
+
+
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds (user and system) a process has used so far; None off Linux."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # utime and stime, the 14th and 15th fields, in clock ticks.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def prepare_config(directory: Path, port: int) -> Path:
@@ -112,7 +134,7 @@ def prepare_config(directory: Path, port: int) -> Path:
 
 
 @contextlib.asynccontextmanager
-async def serve_simulator() -> Iterator[str]:  # type: ignore[misc]
+async def serve_simulator() -> AsyncIterator[str]:
     """The simulator on a free loopback port; its base URL."""
     simulator = Simulator(
         accounts={USERNAME: Account(password=PASSWORD, points=10**6, two_way=True)}
@@ -134,10 +156,12 @@ async def send_all(
     callbacks: list[Callback],
     *,
     tell_events: bool = False,
+    pid: int | None = None,
 ) -> Run:
     """Every callback, CONCURRENCY at a time.
 
     tell_events: add how many events the callback fires (for the events webhook).
+    pid: Home Assistant's process, whose CPU time is measured meanwhile.
     """
     pending = iter(callbacks)
     run = Run(0.0)
@@ -162,9 +186,12 @@ async def send_all(
             run.latencies.append(perf_counter() - start)
             run.statuses[status] += 1
 
+    cpu = None if pid is None else process_cpu(pid)
     start = perf_counter()
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
     run.seconds = perf_counter() - start
+    if pid is not None and cpu is not None and (now := process_cpu(pid)) is not None:
+        run.cpu = now - cpu
     return run
 
 
@@ -258,7 +285,15 @@ async def measure(count: int = 5000, log: Path | None = None) -> list[Figure]:
                     raise RuntimeError(f"The SMS-Get entry was not created: {entry}")
                 ours_url = str(entry["webhook_url"])
                 bare_url = f"{base}/api/webhook/{BARE_WEBHOOK_ID}"
-                figures = await _load(session, base, ours_url, bare_url, count)
+                assert hass.process is not None
+                figures = await _load(
+                    session,
+                    base,
+                    ours_url,
+                    bare_url,
+                    count=count,
+                    pid=hass.process.pid,
+                )
                 figures.append(
                     Figure(
                         "2g",
@@ -289,7 +324,13 @@ async def measure(count: int = 5000, log: Path | None = None) -> list[Figure]:
 
 
 async def _load(
-    session: aiohttp.ClientSession, base: str, ours_url: str, bare_url: str, count: int
+    session: aiohttp.ClientSession,
+    base: str,
+    ours_url: str,
+    bare_url: str,
+    *,
+    count: int,
+    pid: int,
 ) -> list[Figure]:
     # Warm every path (connections, caches, the integration's first callback).
     events_url = bare_url.replace(BARE_WEBHOOK_ID, EVENTS_WEBHOOK_ID)
@@ -306,9 +347,9 @@ async def _load(
     ours, bare, events = Run(0.0), Run(0.0), Run(0.0)
     for start in range(0, count, SLICE):
         part = callbacks[start : start + SLICE]
-        bare.add(await send_all(session, bare_url, part))
-        ours.add(await send_all(session, ours_url, part))
-        events.add(await send_all(session, events_url, part, tell_events=True))
+        bare.add(await send_all(session, bare_url, part, pid=pid))
+        ours.add(await send_all(session, ours_url, part, pid=pid))
+        events.add(await send_all(session, events_url, part, tell_events=True, pid=pid))
 
     async with session.get(f"{base}/api/sms_get_bench/events") as response:
         after = {tuple(key): value for key, value in await response.json()}
@@ -360,12 +401,22 @@ async def _load(
         ),
         Figure(
             "2e",
-            "load: against a webhook firing the same events (context)",
+            "load: against a webhook doing Home Assistant's share (context)",
             ours.throughput,
             "req/s",
             None,
             "info",
             floor=events.throughput,
+        ),
+        Figure(
+            "2h",
+            "load: Home Assistant's CPU per callback (context)",
+            ours.cpu_per_callback or 0.0,
+            "us",
+            None,
+            "info",
+            floor=bare.cpu_per_callback,
+            extra={"events_webhook": events.cpu_per_callback},
         ),
         Figure(
             "2c",

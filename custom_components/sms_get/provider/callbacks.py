@@ -179,14 +179,14 @@ def split_code(text: str, code: str | None) -> tuple[str | None, str]:
 class RecentLines:
     """A fixed-size memory of callback lines already taken, to fire each once.
 
-    Keeps a 64-bit hash per line, so its size is bounded by ``maxlen`` whatever the
+    Keeps an 8-byte hash per line, so its size is bounded by ``maxlen`` whatever the
     traffic.
     """
 
     def __init__(self, maxlen: int = 4096) -> None:
         """Remember at most ``maxlen`` lines."""
         self.maxlen = maxlen
-        self._seen: OrderedDict[int, None] = OrderedDict()
+        self._seen: OrderedDict[bytes, None] = OrderedDict()
 
     def __len__(self) -> int:
         """Lines remembered."""
@@ -195,8 +195,9 @@ class RecentLines:
     def add(self, *parts: str) -> bool:
         """Remember a line; False when it was already seen."""
         # Python's string hash is keyed per process: lines can't be made to collide
-        # from outside, and nothing here outlives the process.
-        key = hash(parts)
+        # from outside, and nothing here outlives the process. As 8 bytes, every key
+        # has the same size (an int's grows with its value).
+        key = hash(parts).to_bytes(8, signed=True)
         if key in self._seen:
             self._seen.move_to_end(key)
             return False
