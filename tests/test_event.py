@@ -202,16 +202,17 @@ async def test_delivery_report_entity_shows_the_latest_line(
     assert len(changes) == 2
 
 
-async def test_reply_entity_shows_the_latest_line(
+async def test_reply_entity_mirrors_each_reply(
     hass: HomeAssistant,
     client: Client,
     init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """A reply callback triggers the reply entity once, with its latest line."""
+    """Each reply line triggers the reply entity, in order: each may be acted on."""
     changes = _entity_changes(hass, REPLY_ENTITY)
     await _callback(hass, client, _reply("03 first", "second"))
     assert [(c["event_type"], c["code"], c["text"]) for c in changes] == [
+        ("received", "03", "first"),
         ("received", None, "second"),
     ]
 

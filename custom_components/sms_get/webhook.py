@@ -166,23 +166,20 @@ def _fire(
     event_type: str,
     events: list[dict[str, Any]],
     entity_event: Callable[[dict[str, Any]], str],
+    *,
+    mirror_each: bool,
 ) -> None:
     if not events:
         return
-    # One callback is one cause: its events and the entity's state share a context.
+    # One callback is one cause: its events and the entity's states share a context.
     context = Context()
     for data in events:
         hass.bus.async_fire(event_type, data, context=context)
-    # One state write per callback (a report can hold 250 lines): the entity shows the
-    # latest line; the bus events carry every one.
-    last = events[-1]
-    async_dispatcher_send(
-        hass,
-        signal_callback(entry.entry_id, event_type),
-        entity_event(last),
-        last,
-        context,
-    )
+    # A reply is something to act on: its entity mirrors each one. A delivery report
+    # can hold 250 lines: its entity shows the latest, the bus events carry every one.
+    signal = signal_callback(entry.entry_id, event_type)
+    for data in events if mirror_each else events[-1:]:
+        async_dispatcher_send(hass, signal, entity_event(data), data, context)
 
 
 def _handle_reports(
@@ -219,6 +216,7 @@ def _handle_reports(
         EVENT_DELIVERY_REPORT,
         events,
         lambda data: "delivered" if data["delivered"] else "not_delivered",
+        mirror_each=False,
     )
     return bool(reports)
 
@@ -249,5 +247,12 @@ def _handle_replies(
                 "text": text,
             }
         )
-    _fire(hass, entry, EVENT_REPLY_RECEIVED, events, lambda _: "received")
+    _fire(
+        hass,
+        entry,
+        EVENT_REPLY_RECEIVED,
+        events,
+        lambda _: "received",
+        mirror_each=True,
+    )
     return bool(replies)
