@@ -6,8 +6,9 @@ nothing more, on loopback only:
 
 - a bare webhook that answers ``ok`` and does nothing else: the floor of figure 2;
 - a webhook that answers ``ok`` after firing as many events as it is told, with
-  data the size of SMS-Get's, listened to as SMS-Get's are, and writing one state as
-  an event entity does: what Home Assistant's own share costs (figure 2e);
+  data the size of SMS-Get's, listened to as SMS-Get's are, and writing as many
+  states as SMS-Get's event entities do: what Home Assistant's own share costs
+  (figure 2e);
 - a count of every SMS-Get callback event by the identity of its line, so the
   benchmark can check that each valid line fired exactly once
   (GET /api/sms_get_bench/events);
@@ -33,8 +34,9 @@ from homeassistant.util import dt as dt_util
 DOMAIN = "sms_get_bench"
 BARE_WEBHOOK_ID = "sms-get-bench-bare-webhook"
 EVENTS_WEBHOOK_ID = "sms-get-bench-events-webhook"
-# The events webhook fires as many events as this query parameter says.
+# The events webhook fires as many events, and writes as many states, as these say.
 EVENTS_PARAM = "bench_events"
+WRITES_PARAM = "bench_writes"
 BARE_EVENT = "sms_get_bench_event"
 MIRROR_ENTITY = "event.sms_get_bench_mirror"
 DELIVERY_REPORT = "sms_get_delivery_report"
@@ -96,15 +98,18 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         hass: HomeAssistant, webhook_id: str, request: web.Request
     ) -> web.Response:
         await request.read()
-        if count := int(request.query.get(EVENTS_PARAM, "0")):
-            context = Context()
-            for _ in range(count):
-                hass.bus.async_fire(BARE_EVENT, event_data, context=context)
-            # What an event entity's state write costs the state machine.
+        count = int(request.query.get(EVENTS_PARAM, "0"))
+        if not count:
+            return web.Response(text="ok")
+        context = Context()
+        for _ in range(count):
+            hass.bus.async_fire(BARE_EVENT, event_data, context=context)
+        # What an event entity's state writes cost the state machine.
+        for line in range(int(request.query.get(WRITES_PARAM, "0"))):
             hass.states.async_set(
                 MIRROR_ENTITY,
                 dt_util.utcnow().isoformat(timespec="milliseconds"),
-                {"event_type": "delivered", **event_data},
+                {"event_type": "delivered", **event_data, "line": line},
                 context=context,
             )
         return web.Response(text="ok")

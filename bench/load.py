@@ -41,6 +41,9 @@ CONCURRENCY = 20
 SLICE = 500
 BARE_WEBHOOK_ID = "sms-get-bench-bare-webhook"
 EVENTS_WEBHOOK_ID = "sms-get-bench-events-webhook"
+# What the events webhook is told to do (bench/hass_helper.py).
+EVENTS_PARAM = "bench_events"
+WRITES_PARAM = "bench_writes"
 
 CONFIGURATION = """\
 # Written by bench/load.py: a Home Assistant with SMS-Get and the benchmark helper.
@@ -105,6 +108,13 @@ class Run:
         return quantiles(self.latencies, n=100, method="inclusive")[share - 1] * 1000
 
 
+def state_writes(callback: Callback) -> int:
+    """The event-entity states a callback writes: each reply, a report's latest line."""
+    if not callback.lines:
+        return 0
+    return len(callback.lines) if callback.lines[0][0] == "r" else 1
+
+
 def process_cpu(pid: int) -> float | None:
     """CPU seconds (user and system) a process has used so far; None off Linux."""
     try:
@@ -160,7 +170,8 @@ async def send_all(
 ) -> Run:
     """Every callback, CONCURRENCY at a time.
 
-    tell_events: add how many events the callback fires (for the events webhook).
+    tell_events: add how many events and state writes the callback makes (for the
+        events webhook).
     pid: Home Assistant's process, whose CPU time is measured meanwhile.
     """
     pending = iter(callbacks)
@@ -174,11 +185,14 @@ async def send_all(
                 else {"data": callback.params}
             )
             if tell_events:
-                count = str(len(callback.lines))
+                told = {
+                    EVENTS_PARAM: str(len(callback.lines)),
+                    WRITES_PARAM: str(state_writes(callback)),
+                }
                 if callback.place == "query":
-                    kwargs["params"] = {**callback.params, "bench_events": count}
+                    kwargs["params"] = {**callback.params, **told}
                 else:
-                    kwargs["params"] = {"bench_events": count}
+                    kwargs["params"] = told
             start = perf_counter()
             async with session.request(callback.method, url, **kwargs) as response:
                 await response.read()
