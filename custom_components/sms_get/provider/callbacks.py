@@ -22,7 +22,7 @@ _PHONE = re.compile(r"\+?\d{4,20}")
 # time, value, each stripped of surrounding whitespace. The time in ASCII digits, as the
 # provider writes it (\d would take any script's digits).
 _LINE = re.compile(
-    r"\s*(\+?\d{4,20})\s*\|\s*([^|]*?)\s*\|"
+    rf"\s*({_PHONE.pattern})\s*\|\s*([^|]*?)\s*\|"
     r"\s*([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2})\s*\|\s*(.*?)\s*",
     re.DOTALL,
 )
