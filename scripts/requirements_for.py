@@ -22,6 +22,8 @@ DOMAINS = (
     "logbook",
     "history",
     "onboarding",
+    # Assist over SMS hands replies to the conversation agent.
+    "conversation",
     # The tests fake Home Assistant Cloud, whose modules import camera's.
     "cloud",
     "camera",
