@@ -545,6 +545,15 @@ async def test_reconfigure_unchanged(
 
 # --- options -----------------------------------------------------------------------
 
+DEFAULT_OPTIONS = {
+    const.CONF_TWO_WAY_CODE: "",
+    const.CONF_LOW_CREDIT_THRESHOLD: const.DEFAULT_LOW_CREDIT_THRESHOLD,
+    const.CONF_DAILY_POINT_LIMIT: 0,
+    const.CONF_MAX_POINTS_PER_SEND: 0,
+    const.CONF_CONVERSATION_AGENT: const.DEFAULT_CONVERSATION_AGENT,
+    const.CONF_ASSIST_ANSWER_SEGMENTS: const.DEFAULT_ASSIST_ANSWER_SEGMENTS,
+}
+
 
 async def test_options_flow(
     hass: HomeAssistant,
@@ -571,6 +580,7 @@ async def test_options_flow(
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert init_integration.options == {
+        **DEFAULT_OPTIONS,
         const.CONF_TWO_WAY_CODE: "03",
         const.CONF_LOW_CREDIT_THRESHOLD: 2000,
     }
@@ -618,7 +628,47 @@ async def test_options_flow_invalid_two_way_code(
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert init_integration.options == {
+        **DEFAULT_OPTIONS,
         const.CONF_TWO_WAY_CODE: "",
         const.CONF_LOW_CREDIT_THRESHOLD: 10,
     }
     assert init_integration.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        const.CONF_LOW_CREDIT_THRESHOLD,
+        const.CONF_DAILY_POINT_LIMIT,
+        const.CONF_MAX_POINTS_PER_SEND,
+    ],
+)
+async def test_options_flow_negative_number(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    init_integration: MockConfigEntry,
+    field: str,
+) -> None:
+    """Limits and the threshold are 0 or more; the other fields are kept."""
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {const.CONF_TWO_WAY_CODE: "03", field: -1},
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {field: "negative_number"}
+    assert init_integration.options == {}
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {const.CONF_TWO_WAY_CODE: "03", field: 0},
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert init_integration.options == {
+        **DEFAULT_OPTIONS,
+        const.CONF_TWO_WAY_CODE: "03",
+        field: 0,
+    }

@@ -17,7 +17,12 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sms_get.const import CONF_PHONE, DOMAIN, SUBENTRY_RECIPIENT
+from custom_components.sms_get.const import (
+    CONF_ASSIST,
+    CONF_PHONE,
+    DOMAIN,
+    SUBENTRY_RECIPIENT,
+)
 from simulator import Simulator
 
 CREDIT_SENSOR = "sensor.sms_get_hauser_credit"
@@ -189,7 +194,11 @@ async def test_add_and_remove_recipient(
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Grandma"
-    assert result["data"] == {CONF_NAME: "Grandma", CONF_PHONE: "0912000111"}
+    assert result["data"] == {
+        CONF_NAME: "Grandma",
+        CONF_PHONE: "0912000111",
+        CONF_ASSIST: False,
+    }
     (subentry,) = (
         subentry
         for subentry in init_integration.subentries.values()
@@ -275,7 +284,7 @@ async def test_add_recipient_errors(
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
-    assert _suggested(dict(result)) == user_input
+    assert _suggested(dict(result)) == {**user_input, CONF_ASSIST: False}
     assert len(init_integration.subentries) == 2
 
     result = await hass.config_entries.subentries.async_configure(
@@ -284,7 +293,11 @@ async def test_add_recipient_errors(
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"] == {CONF_NAME: "Bob", CONF_PHONE: "0912000111"}
+    assert result["data"] == {
+        CONF_NAME: "Bob",
+        CONF_PHONE: "0912000111",
+        CONF_ASSIST: False,
+    }
     assert hass.states.get("notify.bob") is not None
 
 
@@ -315,7 +328,11 @@ async def test_reconfigure_recipient(
     subentry = init_integration.subentries["subentry_mom"]
     assert subentry.title == "Mother"
     assert subentry.unique_id == "0911222333"
-    assert dict(subentry.data) == {CONF_NAME: "Mother", CONF_PHONE: "0911222333"}
+    assert dict(subentry.data) == {
+        CONF_NAME: "Mother",
+        CONF_PHONE: "0911222333",
+        CONF_ASSIST: False,
+    }
     assert init_integration.state is ConfigEntryState.LOADED
     # The same device and entity, renamed and texting the new number.
     device = _device(device_registry, f"{init_integration.entry_id}_subentry_mom")
@@ -348,4 +365,5 @@ async def test_reconfigure_recipient_keeps_number(
     assert dict(init_integration.subentries["subentry_dad"].data) == {
         CONF_NAME: "Papa",
         CONF_PHONE: DAD,
+        CONF_ASSIST: False,
     }

@@ -20,6 +20,8 @@ from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    BooleanSelector,
+    ConversationAgentSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -31,13 +33,21 @@ from homeassistant.helpers.selector import (
 from .const import (
     CONF_ADVANCED,
     CONF_API_URL,
+    CONF_ASSIST,
+    CONF_ASSIST_ANSWER_SEGMENTS,
     CONF_CLOUDHOOK_URL,
+    CONF_CONVERSATION_AGENT,
+    CONF_DAILY_POINT_LIMIT,
     CONF_LOW_CREDIT_THRESHOLD,
+    CONF_MAX_POINTS_PER_SEND,
     CONF_PHONE,
     CONF_TWO_WAY_CODE,
+    DEFAULT_ASSIST_ANSWER_SEGMENTS,
+    DEFAULT_CONVERSATION_AGENT,
     DEFAULT_LOW_CREDIT_THRESHOLD,
     DOMAIN,
     LOGGER,
+    MAX_ASSIST_ANSWER_SEGMENTS,
     REQUEST_TIMEOUT,
     SUBENTRY_RECIPIENT,
 )
@@ -239,41 +249,64 @@ class SmsGetConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
+_COUNT = NumberSelector(NumberSelectorConfig(step=1, mode=NumberSelectorMode.BOX))
+_LIMITS = (CONF_LOW_CREDIT_THRESHOLD, CONF_DAILY_POINT_LIMIT, CONF_MAX_POINTS_PER_SEND)
+_OPTIONS_SCHEMA = vol.Schema(
+    {
+        vol.Optional(CONF_TWO_WAY_CODE): TextSelector(),
+        vol.Required(
+            CONF_LOW_CREDIT_THRESHOLD, default=DEFAULT_LOW_CREDIT_THRESHOLD
+        ): _COUNT,
+        vol.Required(CONF_DAILY_POINT_LIMIT, default=0): _COUNT,
+        vol.Required(CONF_MAX_POINTS_PER_SEND, default=0): _COUNT,
+        vol.Required(
+            CONF_CONVERSATION_AGENT, default=DEFAULT_CONVERSATION_AGENT
+        ): ConversationAgentSelector(),
+        vol.Required(
+            CONF_ASSIST_ANSWER_SEGMENTS, default=DEFAULT_ASSIST_ANSWER_SEGMENTS
+        ): NumberSelector(
+            NumberSelectorConfig(
+                min=1,
+                max=MAX_ASSIST_ANSWER_SEGMENTS,
+                step=1,
+                mode=NumberSelectorMode.SLIDER,
+            )
+        ),
+    }
+)
+
+
 class SmsGetOptionsFlow(OptionsFlow):
-    """Options that take effect at once (the entry reloads)."""
+    """Options that take effect at once."""
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show the webhook URL; ask for the two-way code and the threshold."""
+        """Show the webhook URL; ask for the two-way code, limits and Assist."""
         errors: dict[str, str] = {}
         if user_input is not None:
             code = str(user_input.get(CONF_TWO_WAY_CODE) or "").strip()
             if code and not code.isdigit():
                 errors[CONF_TWO_WAY_CODE] = "invalid_two_way_code"
-            else:
+            errors.update(
+                (key, "negative_number") for key in _LIMITS if user_input[key] < 0
+            )
+            if not errors:
                 return self.async_create_entry(
                     data={
                         CONF_TWO_WAY_CODE: code,
-                        CONF_LOW_CREDIT_THRESHOLD: int(
-                            user_input[CONF_LOW_CREDIT_THRESHOLD]
+                        **{key: int(user_input[key]) for key in _LIMITS},
+                        CONF_CONVERSATION_AGENT: user_input[CONF_CONVERSATION_AGENT],
+                        CONF_ASSIST_ANSWER_SEGMENTS: int(
+                            user_input[CONF_ASSIST_ANSWER_SEGMENTS]
                         ),
                     }
                 )
-        options = user_input or self.config_entry.options
-        schema = vol.Schema(
-            {
-                vol.Optional(CONF_TWO_WAY_CODE): TextSelector(),
-                vol.Required(
-                    CONF_LOW_CREDIT_THRESHOLD, default=DEFAULT_LOW_CREDIT_THRESHOLD
-                ): NumberSelector(
-                    NumberSelectorConfig(min=0, step=1, mode=NumberSelectorMode.BOX)
-                ),
-            }
-        )
         return self.async_show_form(
             step_id="init",
-            data_schema=self.add_suggested_values_to_schema(schema, options),
+            data_schema=self.add_suggested_values_to_schema(
+                _OPTIONS_SCHEMA, user_input or self.config_entry.options
+            ),
             errors=errors,
             description_placeholders={
                 "webhook_url": async_webhook_url(
@@ -321,7 +354,11 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
                 elif not name:
                     errors[CONF_NAME] = "empty_name"
                 else:
-                    data = {CONF_NAME: name, CONF_PHONE: phone.number}
+                    data = {
+                        CONF_NAME: name,
+                        CONF_PHONE: phone.number,
+                        CONF_ASSIST: bool(user_input.get(CONF_ASSIST, False)),
+                    }
                     if current is None:
                         return self.async_create_entry(
                             title=name, data=data, unique_id=phone.number
@@ -340,6 +377,7 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
                 vol.Required(CONF_PHONE): TextSelector(
                     TextSelectorConfig(type=TextSelectorType.TEL)
                 ),
+                vol.Required(CONF_ASSIST, default=False): BooleanSelector(),
             }
         )
         return self.async_show_form(

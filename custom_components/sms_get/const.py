@@ -15,8 +15,17 @@ CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
 CONF_TWO_WAY_CODE: Final = "two_way_code"
 CONF_LOW_CREDIT_THRESHOLD: Final = "low_credit_threshold"
 CONF_PHONE: Final = "phone"
+CONF_ASSIST: Final = "assist"
+CONF_CONVERSATION_AGENT: Final = "conversation_agent"
+CONF_ASSIST_ANSWER_SEGMENTS: Final = "assist_answer_segments"
+CONF_DAILY_POINT_LIMIT: Final = "daily_point_limit"
+CONF_MAX_POINTS_PER_SEND: Final = "max_points_per_send"
 
 DEFAULT_LOW_CREDIT_THRESHOLD: Final = 50
+# Home Assistant's own conversation agent.
+DEFAULT_CONVERSATION_AGENT: Final = "conversation.home_assistant"
+DEFAULT_ASSIST_ANSWER_SEGMENTS: Final = 2
+MAX_ASSIST_ANSWER_SEGMENTS: Final = 5
 CREDIT_INTERVAL: Final = timedelta(minutes=30)
 REQUEST_TIMEOUT: Final = 30.0
 
