@@ -1,4 +1,4 @@
-"""The credit sensor of SMS-Get."""
+"""The credit and spending sensors of SMS-Get."""
 
 from __future__ import annotations
 
@@ -43,14 +43,20 @@ async def test_sensor_snapshot(
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
 ) -> None:
-    """The credit sensor: name, unit, state class and value."""
+    """The credit and spending sensors: name, unit, state class and value."""
     assert_platform_snapshot(
         hass,
         entity_registry,
         snapshot,
         config_entry_id=init_integration.entry_id,
         domain=Platform.SENSOR,
-        capabilities={CREDIT_SENSOR: {"state_class": "measurement"}},
+        capabilities={
+            CREDIT_SENSOR: {"state_class": "measurement"},
+            **{
+                f"sensor.sms_get_hauser_{key}": {"state_class": "total_increasing"}
+                for key in ("points_used", "points_used_today", "messages_sent")
+            },
+        },
     )
 
 

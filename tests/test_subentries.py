@@ -28,6 +28,9 @@ from simulator import Simulator
 CREDIT_SENSOR = "sensor.sms_get_hauser_credit"
 ACCOUNT_ENTITIES = {
     CREDIT_SENSOR,
+    "sensor.sms_get_hauser_points_used",
+    "sensor.sms_get_hauser_points_used_today",
+    "sensor.sms_get_hauser_messages_sent",
     "event.sms_get_hauser_delivery_report",
     "event.sms_get_hauser_reply",
 }

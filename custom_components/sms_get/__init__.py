@@ -30,6 +30,7 @@ from .provider import (
     SmsGetIpNotAllowedError,
 )
 from .services import async_setup_services
+from .spending import async_remove_spending, async_setup_spending
 from .webhook import (
     async_create_cloudhook,
     async_delete_cloudhook,
@@ -74,6 +75,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> bo
             translation_placeholders={"error": str(cause)},
         ) from cause
     entry.runtime_data = SmsGetData(client, coordinator)
+    await async_setup_spending(hass, entry)
 
     if CONF_CLOUDHOOK_URL not in entry.data and (
         url := await async_create_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
@@ -128,6 +130,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> b
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> None:
-    """Delete the cloudhook of a removed account."""
+    """Delete the cloudhook and the spending counts of a removed account."""
+    await async_remove_spending(hass, entry)
     if CONF_CLOUDHOOK_URL in entry.data:
         await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])

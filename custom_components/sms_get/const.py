@@ -43,6 +43,7 @@ EVENT_REPLY_RECEIVED: Final = "sms_get_reply_received"
 
 ISSUE_LOW_CREDIT: Final = "low_credit"
 ISSUE_IP_NOT_ALLOWED: Final = "ip_not_allowed"
+ISSUE_DAILY_LIMIT_REACHED: Final = "daily_limit_reached"
 
 TOP_UP_URL: Final = "https://sms-get.com"
 MAX_CALLBACK_BYTES: Final = 1024 * 1024

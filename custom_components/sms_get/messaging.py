@@ -30,6 +30,7 @@ from .provider import (
     estimate,
     normalize,
 )
+from .spending import Reservation, async_reserve
 
 # Sends in flight (tasks), for shutdown to wait for.
 SENDING: HassKey[set[asyncio.Task[dict[str, Any]]]] = HassKey(f"{DOMAIN}_sending")
@@ -150,10 +151,15 @@ async def async_send(
     The sending runs as a task of Home Assistant's own, shielded from the caller: a
     cancelled script or a stopping Home Assistant (which waits for its tasks) must not
     cut a send between SMS-Get's answer and the credit update and event it owes.
+    Refused over a spending limit before any request.
     """
+    reservation = async_reserve(hass, entry, outgoing)
     task = hass.async_create_task(
-        _async_send(hass, entry, outgoing), f"{DOMAIN} send", eager_start=True
+        _async_send(hass, entry, outgoing, reservation),
+        f"{DOMAIN} send",
+        eager_start=True,
     )
+    task.add_done_callback(reservation.async_release)
     sending = hass.data.setdefault(SENDING, set())
     sending.add(task)
     task.add_done_callback(sending.discard)
@@ -172,7 +178,10 @@ def async_wait_for_sends_at_shutdown(hass: HomeAssistant) -> None:
 
 
 async def _async_send(
-    hass: HomeAssistant, entry: SmsGetConfigEntry, outgoing: Outgoing
+    hass: HomeAssistant,
+    entry: SmsGetConfigEntry,
+    outgoing: Outgoing,
+    reservation: Reservation,
 ) -> dict[str, Any]:
     data = entry.runtime_data
     numbers = [phone.number for phone in outgoing.phones]
@@ -192,6 +201,11 @@ async def _async_send(
             )
         except SmsGetError as err:
             data.coordinator.async_provider_failed(err)
+            reservation.async_failed(
+                maybe_sent=isinstance(
+                    err, SmsGetOutcomeUnknownError | SmsGetResponseError
+                )
+            )
             error = provider_error(err)
             if not sent:
                 raise error from err
@@ -214,6 +228,7 @@ async def _async_send(
                 translation_placeholders=placeholders,
             ) from err
         sent.append((result, batch))
+        reservation.async_accepted(result.points_used, len(batch))
         data.coordinator.async_set_credit(result.points_remaining)
         hass.bus.async_fire(
             EVENT_MESSAGE_SENT,
