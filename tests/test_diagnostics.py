@@ -9,6 +9,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -38,7 +39,12 @@ def mock_config_entry(entry_data: dict[str, Any]) -> MockConfigEntry:
         title=USERNAME,
         unique_id=USERNAME,
         data=entry_data,
-        options={"two_way_code": "03", "low_credit_threshold": 100},
+        options={
+            "two_way_code": "03",
+            "low_credit_threshold": 100,
+            "daily_point_limit": 500,
+            "max_points_per_send": 20,
+        },
         entry_id="01JSMSGETENTRY0000000000000",
         subentries_data=[
             ConfigSubentryData(
@@ -59,7 +65,7 @@ async def test_diagnostics(
     hass_client: Callable[..., Any],
     snapshot: SnapshotAssertion,
 ) -> None:
-    """The entry, options and credit, with every secret and number redacted."""
+    """The entry, options, credit and spending, with every secret and number redacted."""
     # A send, so the phone number has passed through the integration.
     await hass.services.async_call(
         DOMAIN,
@@ -75,7 +81,9 @@ async def test_diagnostics(
 
     # The simulator's port changes from run to run.
     assert diagnostics["entry"]["data"]["api_url"] == simulator.url  # type: ignore[attr-defined]
-    assert diagnostics == snapshot(exclude=props("api_url"))
+    # Today's date changes from day to day.
+    assert diagnostics["spending"]["day"] == dt_util.now().date().isoformat()
+    assert diagnostics == snapshot(exclude=props("api_url", "day"))
     text = json.dumps(diagnostics)
     for secret in (PASSWORD, USERNAME, WEBHOOK_ID, PHONE, "912345678", "Mom"):
         assert secret not in text

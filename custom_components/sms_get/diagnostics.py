@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant
 
 from .const import CONF_CLOUDHOOK_URL, CONF_PHONE
 from .coordinator import SmsGetConfigEntry
+from .spending import async_get_spending
 from .webhook import async_webhook_url
 
 TO_REDACT = {
@@ -24,7 +25,7 @@ TO_REDACT = {
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: SmsGetConfigEntry
 ) -> dict[str, Any]:
-    """Entry, options, recipients and the credit, without secrets or numbers."""
+    """Entry, options, recipients, credit and spending, without secrets or numbers."""
     coordinator = entry.runtime_data.coordinator
     webhook_id = entry.data[CONF_WEBHOOK_ID]
     url = async_webhook_url(hass, dict(entry.data))
@@ -50,4 +51,5 @@ async def async_get_config_entry_diagnostics(
             "update_interval": str(coordinator.update_interval),
         },
         "recent_callback_lines": len(entry.runtime_data.recent),
+        "spending": async_get_spending(hass, entry).diagnostics(),
     }
