@@ -24,7 +24,7 @@ from custom_components.sms_get.const import (
     CONF_MAX_POINTS_PER_SEND,
     DOMAIN,
 )
-from custom_components.sms_get.spending import SAVE_DELAY
+from custom_components.sms_get.spending import SAVE_DELAY, SpendingLimitError
 from simulator import Fault, RecordedRequest, Simulator
 
 from .conftest import USERNAME
@@ -207,6 +207,8 @@ async def test_daily_limit_on_every_path(
     with pytest.raises(ServiceValidationError) as exc_info:
         await send_by(hass, path, LONG)
 
+    # Ask and Assist tell a refusal by a limit from other errors by its class.
+    assert isinstance(exc_info.value, SpendingLimitError)
     assert exc_info.value.translation_key == "over_daily_limit"
     assert exc_info.value.translation_placeholders == {
         "limit": "3",

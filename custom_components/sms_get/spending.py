@@ -51,6 +51,10 @@ class StoredSpending(TypedDict):
     messages_sent: int
 
 
+class SpendingLimitError(ServiceValidationError):
+    """A send refused by a spending limit, before any request."""
+
+
 def _storage_key(entry_id: str) -> str:
     return f"{DOMAIN}.spending.{entry_id}"
 
@@ -287,8 +291,8 @@ class Reservation:
             self._spending.async_release(self._batches.popleft(), maybe_spent=False)
 
 
-def _refusal(key: str, limit: int, used: int, points: int) -> ServiceValidationError:
-    return ServiceValidationError(
+def _refusal(key: str, limit: int, used: int, points: int) -> SpendingLimitError:
+    return SpendingLimitError(
         translation_domain=DOMAIN,
         translation_key=key,
         translation_placeholders={
