@@ -114,9 +114,8 @@ class Spending:
     @property
     def counted_today(self) -> int:
         """What counts against the daily limit: reported, unknown and reserved."""
-        if self._day != _today():
-            return self._reserved
-        return self._today + self._unknown + self._reserved
+        unknown = self._unknown if self._day == _today() else 0
+        return self.points_used_today + unknown + self._reserved
 
     async def async_load(self) -> None:
         """Read the stored counts; a day gone by starts at zero."""
@@ -278,10 +277,7 @@ class Reservation:
     @callback
     def async_failed(self, *, maybe_sent: bool) -> None:
         """The next batch failed; it stays counted when it may have gone out."""
-        if self._batches:
-            self._spending.async_release(
-                self._batches.popleft(), maybe_spent=maybe_sent
-            )
+        self._spending.async_release(self._batches.popleft(), maybe_spent=maybe_sent)
         self.async_release()
 
     @callback
