@@ -1,7 +1,21 @@
-"""A stand-in for the SMS-Get provider: its HTTP API, callbacks and failure modes."""
+"""A stand-in for the SMS-Get provider: its HTTP API, callbacks and failure modes.
 
-from .app import Simulator
-from .models import Account, Fault, RecordedRequest, SentMessage
+server.py holds the Simulator and its state; api.py answers the provider's API,
+callbacks.py posts what the provider posts, settings_page.py is its settings page,
+control.py the sandbox's JSON API under /sim/, models.py and protocol.py the data and
+the document's rules.
+"""
+
+from .models import Account, AutoAnswer, Fault, RecordedRequest, SentMessage
 from .protocol import TAIPEI
+from .server import Simulator
 
-__all__ = ["TAIPEI", "Account", "Fault", "RecordedRequest", "SentMessage", "Simulator"]
+__all__ = [
+    "TAIPEI",
+    "Account",
+    "AutoAnswer",
+    "Fault",
+    "RecordedRequest",
+    "SentMessage",
+    "Simulator",
+]

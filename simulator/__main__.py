@@ -8,14 +8,14 @@ import sys
 
 from aiohttp import web
 
-from .app import Simulator
 from .models import Account
+from .server import Simulator
 
 _TWO_WAY_FLAGS = {"twoway": True, "oneway": False}
 
 
 def parse_account(spec: str) -> tuple[str, Account]:
-    """NAME:PASSWORD:POINTS[:twoway|oneway]; the password may itself hold colons."""
+    """Parse NAME:PASSWORD:POINTS[:twoway|oneway]; the password may hold colons."""
     parts = spec.split(":")
     two_way = _TWO_WAY_FLAGS.get(parts[-1])
     if two_way is not None:
@@ -31,7 +31,7 @@ def parse_account(spec: str) -> tuple[str, Account]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line of python -m simulator."""
+    """Return the command line of python -m simulator."""
     parser = argparse.ArgumentParser(
         prog="python -m simulator",
         description="A local stand-in for the SMS-Get provider's HTTP API.",
@@ -59,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--twoway-url", help="two-way callback URL preset on every account"
     )
+    parser.add_argument(
+        "--two-way-code",
+        metavar="CODE",
+        help="the two-way code of every account, which answers put first (e.g. 03)",
+    )
     return parser
 
 
@@ -75,6 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     for account in simulator.accounts.values():
         account.delivery_url = account.delivery_url or args.delivery_url
         account.twoway_url = account.twoway_url or args.twoway_url
+        account.two_way_code = account.two_way_code or args.two_way_code
     names = ", ".join(simulator.accounts)
     sys.stdout.write(
         f"SMS-Get simulator on http://{args.host}:{args.port}"

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
+
+from .protocol import country_of
+
+# An hour: a person who answers later is better simulated with scripts/simulate-reply.
+MAX_ANSWER_DELAY: Final = 3600
 
 type FaultKind = Literal["html", "empty", "status", "drop", "delay", "code", "json"]
 
@@ -21,6 +26,47 @@ class Account:
     # The two callback URLs of the provider's API settings page.
     delivery_url: str | None = None
     twoway_url: str | None = None
+    # The code SMS-Get assigns a two-way account; people put it before their answer.
+    two_way_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AutoAnswer:
+    """A person who answers: phone P answers T, S seconds after a two-way message."""
+
+    phone: str
+    text: str
+    delay: float = 1.0
+    # Put the account's two-way code before the text, as SMS-Get tells people to.
+    with_code: bool = True
+
+    @classmethod
+    def checked(
+        cls, phone: str, text: str, delay: float = 1.0, *, with_code: bool = True
+    ) -> AutoAnswer:
+        """Return the rule, or raise ValueError saying what is wrong with it."""
+        phone = phone.strip()
+        if country_of(phone) != "TW":
+            raise ValueError(
+                f"{phone!r} is not a Taiwan mobile number (09xxxxxxxx):"
+                " two-way messages reach no other"
+            )
+        if not text.strip():
+            raise ValueError("the answer's text is empty")
+        if not 0 <= delay <= MAX_ANSWER_DELAY:
+            raise ValueError(
+                f"the delay must be 0 to {MAX_ANSWER_DELAY} seconds, not {delay}"
+            )
+        return cls(phone, text.strip(), delay, with_code)
+
+    def as_json(self) -> dict[str, Any]:
+        """The rule as JSON for the control API."""
+        return {
+            "phone": self.phone,
+            "text": self.text,
+            "delay": self.delay,
+            "with_code": self.with_code,
+        }
 
 
 @dataclass(slots=True)

@@ -18,7 +18,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 import pytest
 
-from simulator import TAIPEI, Account, Fault, Simulator
+from simulator import TAIPEI, Account, AutoAnswer, Fault, Simulator
 from simulator.__main__ import parse_account
 from simulator.protocol import country_of, segments
 
@@ -648,6 +648,132 @@ async def test_sim_endpoints(
     assert response.status == 400
     callbacks = await (await client.get("/sim/callbacks")).json()
     assert callbacks[0]["status"] == 200
+
+
+# --- people who answer -------------------------------------------------------------
+
+
+async def test_auto_answer_from_control_api(
+    client: Client, sim: Simulator, receiver: Receiver
+) -> None:
+    account = sim.accounts["demo"]
+    account.twoway_url = receiver.url("/twoway")
+    account.two_way_code = "03"
+    rule = {"phone": "0912345678", "text": "好 1", "delay": 0, "with_code": True}
+    response = await client.post("/sim/answers", json=rule)
+    assert await response.json() == {"ok": True, "answer": {**rule, "delay": 0.0}}
+    assert await (await client.get("/sim/answers")).json() == [{**rule, "delay": 0.0}]
+
+    # Neither a one-way message nor a two-way one to someone else is answered.
+    await send(client, "0912345678")
+    await send(client, "0912000000", endpoint="api_send_twoway.php")
+    await sim.wait_idle()
+    assert receiver.calls == []
+
+    await send(client, "0912345678", "Open the gate?", endpoint="api_send_twoway.php")
+    await sim.wait_idle()
+    [(path, params, _)] = receiver.calls
+    phone, recipient_id, when, encoded = params["content"].split("|")
+    assert (path, phone, when) == ("/twoway", "0912345678", "2025-06-01 12:00:30")
+    assert recipient_id == sim.messages[-1].recipient_ids["0912345678"]
+    assert unquote(encoded) == "03 好 1"
+
+    response = await client.delete("/sim/answers/0912345678")
+    assert await response.json() == {"ok": True}
+    assert sim.auto_answers == {}
+    response = await client.delete("/sim/answers/0912345678")
+    assert response.status == 404
+
+
+async def test_auto_answer_without_code(
+    client: Client, sim: Simulator, receiver: Receiver
+) -> None:
+    sim.accounts["demo"].twoway_url = receiver.url("/twoway")
+    sim.accounts["demo"].two_way_code = "03"
+    sim.auto_answers["0912345678"] = AutoAnswer.checked(
+        "0912345678", "yes", 0, with_code=False
+    )
+    await send(client, "0912345678", endpoint="api_send_twoway.php")
+    await sim.wait_idle()
+    assert unquote(receiver.calls[0][1]["content"].split("|")[3]) == "yes"
+
+
+async def test_auto_answer_needs_a_two_way_url(
+    client: Client, sim: Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    sim.auto_answers["0912345678"] = AutoAnswer.checked("0912345678", "1", 0)
+    await send(client, "0912345678", endpoint="api_send_twoway.php")
+    await sim.wait_idle()
+    assert sim.callbacks_sent == []
+    assert "has no two-way callback URL" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("rule", "error"),
+    [
+        ({"phone": "85212345678", "text": "1"}, "not a Taiwan mobile number"),
+        ({"phone": "0912345678", "text": "  "}, "text is empty"),
+        ({"phone": "0912345678", "text": "1", "delay": -1}, "0 to 3600 seconds"),
+        ({"phone": "0912345678", "text": "1", "delay": "3"}, "expected"),
+        ({"phone": "0912345678", "text": "1", "delay": True}, "expected"),
+        ({"phone": "0912345678", "text": "1", "with_code": "no"}, "expected"),
+        ({"phone": "0912345678"}, "expected"),
+    ],
+)
+async def test_auto_answer_refusals(
+    client: Client, sim: Simulator, rule: dict[str, Any], error: str
+) -> None:
+    response = await client.post("/sim/answers", json=rule)
+    assert response.status == 400
+    assert error in (await response.json())["error"]
+    assert sim.auto_answers == {}
+
+
+async def test_auto_answer_from_settings_page(client: Client, sim: Simulator) -> None:
+    form = {
+        "username": "demo",
+        "phone": "0912345678",
+        "text": "1",
+        "delay": "2.5",
+        "with_code": "on",
+    }
+    response = await client.post("/settings/answers", data=form, allow_redirects=False)
+    assert response.status == 303
+    assert response.headers["Location"] == "/settings?username=demo"
+    assert sim.auto_answers["0912345678"] == AutoAnswer("0912345678", "1", 2.5, True)
+    page = await (await client.get("/settings?username=demo")).text()
+    assert "<td>0912345678</td><td>1</td><td>2.5 s</td><td>yes</td>" in page
+
+    # An unticked box is left out of the form.
+    del form["with_code"]
+    await client.post("/settings/answers", data=form)
+    assert sim.auto_answers["0912345678"].with_code is False
+
+    response = await client.post("/settings/answers", data={**form, "phone": "12345"})
+    assert response.status == 400
+    assert "not a Taiwan mobile number" in await response.text()
+
+    response = await client.post(
+        "/settings/answers/delete", data={"phone": "0912345678", "username": "demo"}
+    )
+    assert response.status == 200
+    assert sim.auto_answers == {}
+    assert "Nobody answers by themselves yet" in await response.text()
+
+
+async def test_settings_page_lists_messages_newest_first(
+    client: Client, sim: Simulator
+) -> None:
+    assert "No message sent yet" in await (await client.get("/settings")).text()
+    await send(client, "0912345678", "first <b>")
+    await send(client, "0912345679", "第二", endpoint="api_send_twoway.php")
+    page = await (await client.get("/settings")).text()
+    second = page.index("<td>0912345679</td><td>two-way</td><td>1</td><td>第二</td>")
+    first = page.index(
+        "<td>0912345678</td><td>one-way</td><td>1</td><td>first &lt;b&gt;"
+    )
+    assert second < first
+    assert "<td>2025-06-01 12:00:30</td><td>demo</td>" in page
 
 
 def test_parse_account() -> None:
