@@ -34,7 +34,7 @@ from homeassistant.const import __version__ as HA_VERSION
 
 from bench import load, memory
 from bench.report import RESULTS_ENV, Figure, json_line, load as load_figures, table
-from sandbox.hass import ROOT
+from sandbox import ROOT
 
 
 def run_harness(results: Path, verbose: bool) -> tuple[int, str]:

@@ -32,7 +32,7 @@ from aiohttp import web
 
 from bench.data import Callback, load_callbacks
 from bench.report import Figure
-from sandbox.hass import ROOT, ManagedProcess, free_port, start_hass, wait_until_up
+from sandbox import ROOT, ManagedProcess, free_port, start_hass, wait_until_up
 from simulator import Account, Simulator
 
 USERNAME = "bench"

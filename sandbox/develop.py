@@ -1,9 +1,12 @@
 """The development sandbox of scripts/develop: the simulator and a real Home Assistant.
 
 On its first run it onboards Home Assistant with a development login, adds an SMS-Get
-entry pointed at the simulator and sets the simulator's callback URLs to that entry's
-webhook. Later runs reuse config/.storage and only set the callback URLs again (the
-simulator keeps its state in memory). Ctrl-C stops both processes.
+entry pointed at the simulator, a recipient trusted with Assist and a porch light
+exposed to Assist (demo.py), and sets the simulator's callback URLs to that entry's
+webhook. Later runs reuse config/.storage and only redo what is missing (the
+simulator keeps its state in memory). SMS_GET_LANGUAGE picks English (en, the
+default) or Traditional Chinese (zh-Hant) for Home Assistant and the development
+user alike. Ctrl-C stops both processes.
 """
 
 from __future__ import annotations
@@ -18,33 +21,39 @@ from typing import Any
 
 import aiohttp
 
-from .hass import (
-    ROOT,
-    HassClient,
+from . import demo
+from .config import ENV_LANGUAGE, LANGUAGES, ROOT, hass_url, prepare_config
+from .demo import (
+    ANSWERING_DELAY,
+    ANSWERING_PHONE,
+    ANSWERING_TEXT,
+    DOMAIN,
+    PORCH_LIGHT,
+    RECIPIENT_NAME,
+    RECIPIENT_PHONE,
+    SIM_PASSWORD,
+    SIM_POINTS,
+    SIM_USERNAME,
+    TWO_WAY_CODE,
+)
+from .errors import SandboxError
+from .process import (
     ManagedProcess,
-    SandboxError,
-    hass_url,
     port_in_use,
-    prepare_config,
-    set_callback_urls,
     start_hass,
     start_simulator,
     wait_until_up,
 )
+from .rest import HassClient
+from .sim_control import set_auto_answer, set_callback_urls
 
 CONFIG_DIR = ROOT / "config"
-DOMAIN = "sms_get"
 
 # A local sandbox only: Home Assistant listens on 127.0.0.1, and this login is printed.
 DEV_NAME = "Developer"
 DEV_USERNAME = "dev"
 DEV_PASSWORD = "dev-password"  # noqa: S105
 
-# The simulator's account, in memory: it starts with these points on every run.
-SIM_USERNAME = "demo"
-SIM_PASSWORD = "demo-pass"  # noqa: S105
-SIM_POINTS = 1000
-TWO_WAY_CODE = "03"
 CALLBACK_DELAY = 2.0
 
 # Home Assistant asks its process manager for a restart with this exit status.
@@ -56,6 +65,16 @@ def _port(variable: str, default: int) -> int:
     if not value.isdigit() or not 0 < int(value) < 65536:
         raise SandboxError(f"{variable}={value!r} is not a TCP port")
     return int(value)
+
+
+def _language() -> str:
+    value = os.environ.get(ENV_LANGUAGE) or "en"
+    if value not in LANGUAGES:
+        raise SandboxError(
+            f"{ENV_LANGUAGE}={value!r} is not one of the sandbox's languages:"
+            f" {', '.join(LANGUAGES)}"
+        )
+    return value
 
 
 def _stored_webhook_url(base_url: str) -> str | None:
@@ -98,7 +117,8 @@ def _check_config_version() -> None:
 class Sandbox:
     """The two processes of the sandbox and the setup that ties them together."""
 
-    def __init__(self, ha_port: int, sim_port: int) -> None:
+    def __init__(self, ha_port: int, sim_port: int, language: str = "en") -> None:
+        self.language = language
         self.ha_port = ha_port
         self.sim_port = sim_port
         self.ha_url = hass_url(ha_port)
@@ -109,7 +129,7 @@ class Sandbox:
     def start_hass(self) -> ManagedProcess:
         """(Re)start Home Assistant; its log goes to this terminal."""
         prepare_config(CONFIG_DIR)
-        self.hass = start_hass(CONFIG_DIR, self.ha_port)
+        self.hass = start_hass(CONFIG_DIR, self.ha_port, language=self.language)
         return self.hass
 
     async def run(self) -> int:
@@ -132,8 +152,12 @@ class Sandbox:
                 self.sim_port,
                 [f"{SIM_USERNAME}:{SIM_PASSWORD}:{SIM_POINTS}:twoway"],
                 callback_delay=CALLBACK_DELAY,
+                two_way_code=TWO_WAY_CODE,
             )
             await wait_until_up(session, f"{self.sim_url}/settings", simulator)
+            await set_auto_answer(
+                session, self.sim_url, ANSWERING_PHONE, ANSWERING_TEXT, ANSWERING_DELAY
+            )
             hass = self.start_hass()
             print("==> Waiting for Home Assistant to start…", flush=True)
             await wait_until_up(session, f"{self.ha_url}/api/onboarding", hass)
@@ -149,7 +173,7 @@ class Sandbox:
         """Onboard and add the entry when needed; the entry's webhook URL."""
         try:
             created = await client.onboard(
-                DEV_NAME, DEV_USERNAME, DEV_PASSWORD, language="zh-Hant"
+                DEV_NAME, DEV_USERNAME, DEV_PASSWORD, language=self.language
             )
         except SandboxError as err:
             # Someone changed the development login: go on without the API.
@@ -172,6 +196,7 @@ class Sandbox:
             )
         await client.wait_running()
         await client.promote_http_config()
+        await demo.set_user_language(client, self.language)
         version = str((await client.request("GET", "/api/config"))["version"])
         entries = [
             entry
@@ -180,63 +205,21 @@ class Sandbox:
         ]
         if entries:
             entry_id = entries[0]["entry_id"]
-            await self._point_at_simulator(client, entry_id)
-            return await client.webhook_url(entry_id), version
-        return await self._add_entry(client), version
-
-    async def _point_at_simulator(self, client: HassClient, entry_id: str) -> None:
-        """Reconfigure the entry when the simulator's port changed since its setup."""
-        form = await client.start_flow(DOMAIN, entry_id=entry_id)
-        fields = {field["name"]: field for field in form["data_schema"]}
-        advanced = {field["name"]: field for field in fields["advanced"]["schema"]}
-        if advanced["api_url"].get("default") == self.sim_url:
-            await client.abort_flow(form["flow_id"])
-            return
-        result = await client.flow_step(
-            form["flow_id"],
-            {
-                "username": SIM_USERNAME,
-                "password": SIM_PASSWORD,
-                "advanced": {"api_url": self.sim_url},
-            },
-        )
-        if result.get("reason") != "reconfigure_successful":
-            raise SandboxError(f"Pointing the entry at the simulator failed: {result}")
-        print(
-            f"==> Pointed the SMS-Get entry at the simulator on {self.sim_url}",
-            flush=True,
-        )
-
-    async def _add_entry(self, client: HassClient) -> str:
-        """Add the simulator's account as Settings > Add integration does."""
-        form = await client.start_flow(DOMAIN)
-        result = await client.flow_step(
-            form["flow_id"],
-            {
-                "username": SIM_USERNAME,
-                "password": SIM_PASSWORD,
-                "advanced": {"api_url": self.sim_url},
-            },
-        )
-        if result.get("type") != "create_entry":
-            raise SandboxError(f"Adding the SMS-Get entry failed: {result}")
-        entry_id = result["result"]["entry_id"]
-        options = await client.start_options_flow(entry_id)
-        await client.options_flow_step(
-            options["flow_id"],
-            {"two_way_code": TWO_WAY_CODE, "low_credit_threshold": 50},
-        )
-        print(
-            f"==> Added SMS-Get account {SIM_USERNAME!r} (two-way code"
-            f" {TWO_WAY_CODE}) against the simulator",
-            flush=True,
-        )
-        return str(result["description_placeholders"]["webhook_url"])
+            await demo.point_at_simulator(client, entry_id, self.sim_url)
+            webhook_url = await client.webhook_url(entry_id)
+        else:
+            entry_id, webhook_url = await demo.add_entry(client, self.sim_url)
+        await demo.ensure_recipient(client, entry_id)
+        await demo.expose_porch_light(client)
+        return webhook_url, version
 
     def _print_banner(self, webhook_url: str, version: str) -> None:
-        reply = 'scripts/simulate-reply 0912345678 "03 yes"'
-        if self.sim_port != 8099:
-            reply += f" --url {self.sim_url}"
+        command = (
+            "03 打開門廊燈"
+            if self.language == "zh-Hant"
+            else "03 turn on the porch light"
+        )
+        reply = f'scripts/simulate-reply {RECIPIENT_PHONE} "{command}"'
         lines = [
             "",
             f"SMS-Get sandbox is running (Home Assistant {version}, on loopback only)",
@@ -249,10 +232,18 @@ class Sandbox:
             f"  Its settings page   {self.sim_url}/settings?username={SIM_USERNAME}",
             f"  Callback URL        {webhook_url}",
             "",
+            f"  Language  {self.language} (SMS_GET_LANGUAGE=en or zh-Hant, then"
+            " start again)",
+            "",
             f"  Credit:   sensor.sms_get_{SIM_USERNAME}_credit",
             "  Send:     Developer tools > Actions > SMS-Get: Send message (costs"
             f" points; its delivery report follows after {CALLBACK_DELAY:g} s)",
-            f"  Reply:    {reply}",
+            f"  Ask:      SMS-Get: Ask to {ANSWERING_PHONE}, who answers"
+            f' "{TWO_WAY_CODE} {ANSWERING_TEXT}" after {ANSWERING_DELAY:g} s'
+            " (people who answer: the settings page)",
+            f"  Assist:   {reply}",
+            f"            ({RECIPIENT_NAME} texts Assist; {PORCH_LIGHT} turns on"
+            " and her SMS answer shows on the settings page)",
             "  Events:   Developer tools > Events, listen to sms_get_delivery_report"
             " or sms_get_reply_received",
             "",
@@ -312,7 +303,9 @@ def main() -> int:
     """Run the sandbox until Ctrl-C."""
     try:
         sandbox = Sandbox(
-            _port("SMS_GET_HA_PORT", 8123), _port("SMS_GET_SIM_PORT", 8099)
+            _port("SMS_GET_HA_PORT", 8123),
+            _port("SMS_GET_SIM_PORT", 8099),
+            _language(),
         )
     except SandboxError as err:
         print(f"scripts/develop: {err}", file=sys.stderr)
