@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime
 import secrets
 from typing import Any
@@ -71,7 +71,7 @@ class Simulator:
         ProviderApi(self).add_routes(self.app.router)
         SettingsPage(self).add_routes(self.app.router)
         ControlApi(self).add_routes(self.app.router)
-        self.app.on_cleanup.append(self._on_cleanup)
+        self.app.cleanup_ctx.append(self._lifetime)
 
     def new_id(self) -> str:
         """Return a fresh 8-character id, like the document's 59c4e123."""
@@ -118,5 +118,7 @@ class Simulator:
             await asyncio.gather(*tasks, return_exceptions=True)
         await self.callbacks.close()
 
-    async def _on_cleanup(self, _app: web.Application) -> None:
+    async def _lifetime(self, _app: web.Application) -> AsyncIterator[None]:
+        """Close the simulator with the server that serves it."""
+        yield
         await self.close()

@@ -44,7 +44,7 @@ async def simulator(
         callback_delay=0.01,
     )
     server = await aiohttp_server(sim.app)
-    sim.url = str(server.make_url("")).rstrip("/")  # type: ignore[attr-defined]
+    sim.url = str(server.make_url("")).rstrip("/")
     yield sim
     await sim.close()
 
@@ -55,7 +55,7 @@ def entry_data(simulator: Simulator) -> dict[str, Any]:
     return {
         CONF_USERNAME: USERNAME,
         CONF_PASSWORD: PASSWORD,
-        "api_url": simulator.url,  # type: ignore[attr-defined]
+        "api_url": simulator.url,
         CONF_WEBHOOK_ID: WEBHOOK_ID,
     }
 

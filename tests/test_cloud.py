@@ -113,7 +113,7 @@ async def test_config_flow_shows_cloudhook(
         {
             CONF_USERNAME: USERNAME,
             CONF_PASSWORD: PASSWORD,
-            "advanced": {"api_url": simulator.url},  # type: ignore[attr-defined]
+            "advanced": {"api_url": simulator.url},
         },
     )
     await hass.async_block_till_done()
@@ -142,7 +142,7 @@ async def test_config_flow_without_cloud(
             {
                 CONF_USERNAME: USERNAME,
                 CONF_PASSWORD: PASSWORD,
-                "advanced": {"api_url": simulator.url},  # type: ignore[attr-defined]
+                "advanced": {"api_url": simulator.url},
             },
         )
         await hass.async_block_till_done()

@@ -144,7 +144,7 @@ async def test_user_flow(hass: HomeAssistant, simulator: Simulator) -> None:
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        _user_input(simulator.url, username=f"  {USERNAME} "),  # type: ignore[attr-defined]
+        _user_input(simulator.url, username=f"  {USERNAME} "),
     )
     await hass.async_block_till_done()
 
@@ -156,7 +156,7 @@ async def test_user_flow(hass: HomeAssistant, simulator: Simulator) -> None:
     assert entry.data == {
         CONF_USERNAME: USERNAME,
         CONF_PASSWORD: PASSWORD,
-        const.CONF_API_URL: simulator.url,  # type: ignore[attr-defined]
+        const.CONF_API_URL: simulator.url,
         CONF_WEBHOOK_ID: webhook_id,
     }
     # 256 random bits, as 64 hex digits.
@@ -185,7 +185,7 @@ async def test_two_entries_have_their_own_webhook(
         result = await _start_user_flow(hass)
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"],
-            _user_input(simulator.url, username, password),  # type: ignore[attr-defined]
+            _user_input(simulator.url, username, password),
         )
         assert result["type"] is FlowResultType.CREATE_ENTRY
         webhook_ids.append(result["result"].data[CONF_WEBHOOK_ID])
@@ -213,7 +213,7 @@ async def test_user_flow_errors(
 ) -> None:
     """Each failure shows its error, keeps what was typed, and can be recovered."""
     result = await _start_user_flow(hass)
-    user_input = _user_input(simulator.url)  # type: ignore[attr-defined]
+    user_input = _user_input(simulator.url)
     arrange(simulator, user_input)
 
     result = await hass.config_entries.flow.async_configure(
@@ -239,7 +239,7 @@ async def test_user_flow_errors(
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        _user_input(simulator.url),  # type: ignore[attr-defined]
+        _user_input(simulator.url),
     )
     await hass.async_block_till_done()
 
@@ -258,7 +258,7 @@ async def test_user_flow_already_configured(
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        _user_input(simulator.url, username=USERNAME, password="anything"),  # type: ignore[attr-defined]
+        _user_input(simulator.url, username=USERNAME, password="anything"),
     )
 
     assert result["type"] is FlowResultType.ABORT
@@ -285,7 +285,7 @@ async def test_user_flow_with_cloud(hass: HomeAssistant, simulator: Simulator) -
     ):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"],
-            _user_input(simulator.url),  # type: ignore[attr-defined]
+            _user_input(simulator.url),
         )
         await hass.async_block_till_done()
 
@@ -446,7 +446,7 @@ async def test_reconfigure(
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        _user_input(simulator.url, password=NEW_PASSWORD),  # type: ignore[attr-defined]
+        _user_input(simulator.url, password=NEW_PASSWORD),
     )
     await hass.async_block_till_done()
 
@@ -455,7 +455,7 @@ async def test_reconfigure(
     assert mock_config_entry.data == {
         CONF_USERNAME: USERNAME,
         CONF_PASSWORD: NEW_PASSWORD,
-        const.CONF_API_URL: simulator.url,  # type: ignore[attr-defined]
+        const.CONF_API_URL: simulator.url,
         CONF_WEBHOOK_ID: WEBHOOK_ID,
     }
     assert mock_config_entry.state is ConfigEntryState.LOADED
@@ -472,7 +472,7 @@ async def test_reconfigure_other_account(
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        _user_input(simulator.url, "other", "other-pass"),  # type: ignore[attr-defined]
+        _user_input(simulator.url, "other", "other-pass"),
     )
 
     assert result["type"] is FlowResultType.ABORT
@@ -494,7 +494,7 @@ async def test_reconfigure_errors(
     """Each failure keeps the entry as it was, shows its error, then recovers."""
     simulator.accounts[USERNAME].password = NEW_PASSWORD
     result = await init_integration.start_reconfigure_flow(hass)
-    user_input = _user_input(simulator.url, password=NEW_PASSWORD)  # type: ignore[attr-defined]
+    user_input = _user_input(simulator.url, password=NEW_PASSWORD)
     arrange(simulator, user_input)
 
     result = await hass.config_entries.flow.async_configure(
@@ -512,7 +512,7 @@ async def test_reconfigure_errors(
     before = len(simulator.requests)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        _user_input(simulator.url, password=NEW_PASSWORD),  # type: ignore[attr-defined]
+        _user_input(simulator.url, password=NEW_PASSWORD),
     )
     await hass.async_block_till_done()
 
@@ -533,7 +533,7 @@ async def test_reconfigure_unchanged(
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        _user_input(simulator.url),  # type: ignore[attr-defined]
+        _user_input(simulator.url),
     )
     await hass.async_block_till_done()
 

@@ -80,7 +80,7 @@ async def test_diagnostics(
     )
 
     # The simulator's port changes from run to run.
-    assert diagnostics["entry"]["data"]["api_url"] == simulator.url  # type: ignore[attr-defined]
+    assert diagnostics["entry"]["data"]["api_url"] == simulator.url
     # Today's date changes from day to day.
     assert diagnostics["spending"]["day"] == dt_util.now().date().isoformat()
     assert diagnostics == snapshot(exclude=props("api_url", "day"))

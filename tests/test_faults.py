@@ -103,7 +103,7 @@ async def provider(
     tap = ProviderTap()
     sim.app.middlewares.append(tap.middleware)
     server = await aiohttp_server(sim.app)
-    sim.url = str(server.make_url("")).rstrip("/")  # type: ignore[attr-defined]
+    sim.url = str(server.make_url("")).rstrip("/")
     yield sim, tap
     await sim.close()
 
@@ -334,7 +334,7 @@ async def test_send_fault(
     assert not isinstance(err, ServiceValidationError)
     assert err.translation_domain == DOMAIN
     assert err.translation_key == case.translation_key
-    detail = case.detail.format(url=simulator.url)  # type: ignore[attr-defined]
+    detail = case.detail.format(url=simulator.url)
     assert err.translation_placeholders == {"error": detail}
     # Home Assistant drops the final full stop of an exception message.
     wording = WORDING[case.translation_key].format(detail=detail)

@@ -77,7 +77,7 @@ async def test_setup_retry(
 
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
     assert mock_config_entry.reason == (
-        f"Could not reach SMS-Get: {error.format(url=simulator.url)}."  # type: ignore[attr-defined]
+        f"Could not reach SMS-Get: {error.format(url=simulator.url)}."
         " Home Assistant retries by itself"
     )
     assert not list(mock_config_entry.async_get_active_flows(hass, {SOURCE_REAUTH}))

@@ -201,7 +201,7 @@ async def test_webhook_id_is_random_from_secrets(
             {
                 CONF_USERNAME: username,
                 CONF_PASSWORD: SECRET,
-                CONF_ADVANCED: {CONF_API_URL: simulator.url},  # type: ignore[attr-defined]
+                CONF_ADVANCED: {CONF_API_URL: simulator.url},
             },
         )
         assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -224,7 +224,7 @@ async def test_password_never_shown_in_flows(
     user_input = {
         CONF_USERNAME: USERNAME,
         CONF_PASSWORD: SECRET,
-        CONF_ADVANCED: {CONF_API_URL: simulator.url},  # type: ignore[attr-defined]
+        CONF_ADVANCED: {CONF_API_URL: simulator.url},
     }
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
