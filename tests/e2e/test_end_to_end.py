@@ -285,6 +285,18 @@ async def test_restart_keeps_webhook_url(
     assert reply["raw_text"] == "still there"
 
 
+async def test_onboarding_adds_nothing_else(api: HassClient, entry_id: str) -> None:
+    """The integrations onboarding would add (Radio Browser...) are left out."""
+    entries = await api.request("GET", "/api/config/config_entries/entry")
+    assert {entry["domain"] for entry in entries} & {
+        "google_translate",
+        "met",
+        "radio_browser",
+        "shopping_list",
+    } == set()
+    assert [entry["entry_id"] for entry in entries if entry["state"] != "loaded"] == []
+
+
 # A log line: "2026-01-01 12:00:00.000 WARNING (MainThread) [logger.name] message".
 LOG_RECORD = re.compile(r"^\S+ \S+ (?P<level>[A-Z]+) \([^)]*\) \[(?P<logger>[^\]]+)\]")
 
