@@ -231,9 +231,8 @@ class Sandbox:
             f" {SIM_PASSWORD}, {SIM_POINTS} points at every start)",
             f"  Its settings page   {self.sim_url}/settings?username={SIM_USERNAME}",
             f"  Callback URL        {webhook_url}",
-            "",
-            f"  Language  {self.language} (SMS_GET_LANGUAGE=en or zh-Hant, then"
-            " start again)",
+            f"  Language            {self.language}   (SMS_GET_LANGUAGE=en or zh-Hant,"
+            " from the next start)",
             "",
             f"  Credit:   sensor.sms_get_{SIM_USERNAME}_credit",
             "  Send:     Developer tools > Actions > SMS-Get: Send message (costs"
