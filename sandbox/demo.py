@@ -1,4 +1,4 @@
-"""What the sandbox sets up to show: the account, a recipient, a porch light, a language.
+"""What the sandbox sets up: an account, a recipient, a porch light, a language.
 
 Each step is done through Home Assistant's REST and websocket APIs, as a user would
 in the UI, and only when it is not done yet, so later runs keep what the user changed.

@@ -78,7 +78,7 @@ def _language() -> str:
 
 
 def _stored_webhook_url(base_url: str) -> str | None:
-    """The webhook URL of the demo entry, from config/.storage (no login needed)."""
+    """Return the demo entry's webhook URL from config/.storage (no login needed)."""
     path = CONFIG_DIR / ".storage" / "core.config_entries"
     if not path.exists():
         return None

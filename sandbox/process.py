@@ -29,7 +29,7 @@ from .errors import SandboxError
 
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
         return int(sock.getsockname()[1])
@@ -43,7 +43,7 @@ def port_in_use(port: int) -> bool:
 
 
 def tail(path: Path | None, lines: int = 40) -> str:
-    """The last lines of a log file, for an error message."""
+    """Return the last lines of a log file, for an error message."""
     if path is None or not path.exists():
         return ""
     text = path.read_text(encoding="utf-8", errors="replace")
@@ -149,7 +149,7 @@ class ManagedProcess:
 
 
 def child_env(**extra: str) -> dict[str, str]:
-    """The environment for a child process: ours, without coverage's hooks.
+    """Return the environment for a child: ours, without coverage's hooks.
 
     Under `pytest --cov`, pytest-cov (COV_CORE_*) or coverage itself
     (COVERAGE_PROCESS_*) would measure every Python child too: a whole Home

@@ -157,12 +157,12 @@ class HassClient:
     # --- states and config entries -----------------------------------------------
 
     async def state(self, entity_id: str) -> dict[str, Any] | None:
-        """The state object of an entity, None when it has none."""
+        """Return the state object of an entity, None when it has none."""
         answer = await self.request("GET", f"/api/states/{entity_id}", ok=(200, 404))
         return answer if isinstance(answer, dict) and "state" in answer else None
 
     async def config_entries(self, domain: str) -> list[dict[str, Any]]:
-        """The config entries of a domain."""
+        """Return the config entries of a domain."""
         entries: list[dict[str, Any]] = await self.request(
             "GET", f"/api/config/config_entries/entry?domain={domain}"
         )
@@ -218,7 +218,7 @@ class HassClient:
     async def start_subentry_flow(
         self, entry_id: str, subentry_type: str, subentry_id: str | None = None
     ) -> dict[str, Any]:
-        """Add a subentry to an entry, as its Add button does; with subentry_id, edit."""
+        """Add a subentry, as the entry's Add button does; with subentry_id, edit one."""
         body: dict[str, Any] = {"handler": [entry_id, subentry_type]}
         if subentry_id is not None:
             body["subentry_id"] = subentry_id
@@ -243,7 +243,7 @@ class HassClient:
         )
 
     async def webhook_url(self, entry_id: str) -> str:
-        """The callback URL an entry's options form shows."""
+        """Return the callback URL an entry's options form shows."""
         form = await self.start_options_flow(entry_id)
         await self.abort_options_flow(form["flow_id"])
         return str(form["description_placeholders"]["webhook_url"])
@@ -251,7 +251,7 @@ class HassClient:
     # --- websocket --------------------------------------------------------------
 
     async def websocket(self) -> HassWebSocket:
-        """A connected, authenticated websocket."""
+        """Connect and authenticate a websocket."""
         if self.token is None:
             raise SandboxError("Not logged in to Home Assistant")
         return await HassWebSocket.connect(self.session, self.base_url, self.token)

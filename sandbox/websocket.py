@@ -102,7 +102,7 @@ class HassWebSocket:
         return queue
 
     async def subscribe_events(self, event_type: str) -> asyncio.Queue[dict[str, Any]]:
-        """A queue that receives every event of event_type from now on."""
+        """Return a queue that receives every event of event_type from now on."""
         return await self.subscribe("subscribe_events", event_type=event_type)
 
     async def call_service(

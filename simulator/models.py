@@ -60,7 +60,7 @@ class AutoAnswer:
         return cls(phone, text.strip(), delay, with_code)
 
     def as_json(self) -> dict[str, Any]:
-        """The rule as JSON for the control API."""
+        """Return the rule as JSON for the control API."""
         return {
             "phone": self.phone,
             "text": self.text,
@@ -101,7 +101,7 @@ class SentMessage:
     accepted_at: datetime | None = None
 
     def as_json(self) -> dict[str, Any]:
-        """The message as JSON for the sandbox's /sim/messages."""
+        """Return the message as JSON for the sandbox's /sim/messages."""
         return {
             "message_id": self.message_id,
             "username": self.username,
@@ -142,7 +142,7 @@ class Fault:
 
     @classmethod
     def status(cls, http_status: int) -> Fault:
-        """That HTTP status with a short text body."""
+        """Answer that HTTP status with a short text body."""
         if not 100 <= http_status <= 599:
             raise ValueError(f"not an HTTP status: {http_status}")
         return cls("status", http_status=http_status)
@@ -161,10 +161,10 @@ class Fault:
 
     @classmethod
     def code(cls, error_code: str) -> Fault:
-        """A provider refusal with that error code (001-010), stats false."""
+        """Refuse with that error code (001-010), stats false."""
         return cls("code", error_code=error_code)
 
     @classmethod
     def json(cls, payload: Any) -> Fault:
-        """That JSON verbatim; a str is sent as the raw body (for malformed JSON)."""
+        """Answer that JSON verbatim; a str is the raw body (for malformed JSON)."""
         return cls("json", payload=payload)

@@ -79,7 +79,7 @@ class ApiError(Exception):
 
 
 def answer_body(stats: bool, code: str, message: str) -> str:
-    """The provider's JSON answer, compact and ASCII-escaped like PHP's json_encode."""
+    """Return the provider's JSON answer, compact and ASCII-escaped as by PHP."""
     return json.dumps(
         {"stats": stats, "error_code": code, "error_msg": message},
         separators=(",", ":"),
@@ -87,7 +87,7 @@ def answer_body(stats: bool, code: str, message: str) -> str:
 
 
 def error_body(code: str) -> str:
-    """The provider's refusal with that code and the document's wording."""
+    """Return the provider's refusal with that code and the document's wording."""
     return answer_body(False, code, ERROR_MESSAGES.get(code, "未知錯誤"))
 
 
@@ -102,7 +102,7 @@ def split_phones(raw: str) -> list[str]:
 
 
 def country_of(phone: str) -> str | None:
-    """The country whose format the number matches, or None if it matches none."""
+    """Return the country whose number format fits, or None if none does."""
     for country, pattern in NUMBER_FORMATS.items():
         if pattern.fullmatch(phone):
             return country
@@ -124,7 +124,7 @@ def points_per_segment(country: str, *, two_way: bool) -> int:
 
 
 def parse_schedule(send_date: str, hour: str, minute: str) -> datetime:
-    """The scheduled GMT+8 time; ApiError 002 if the parameters are ill-formed."""
+    """Return the scheduled GMT+8 time; ApiError 002 for ill-formed parameters."""
     date_match = _DATE_RE.fullmatch(send_date)
     # Strict two-digit hour and minute, as the document's field length says.
     if (
@@ -141,10 +141,10 @@ def parse_schedule(send_date: str, hour: str, minute: str) -> datetime:
 
 
 def report_time(moment: datetime) -> str:
-    """A carrier report time as callbacks write it: GMT+8, YYYY-MM-DD HH:MM:SS."""
+    """Return a carrier report time as callbacks write it (GMT+8)."""
     return moment.astimezone(TAIPEI).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def now_taipei() -> datetime:
-    """The provider's wall clock: now in GMT+8."""
+    """Return the provider's wall clock: now in GMT+8."""
     return datetime.now(UTC).astimezone(TAIPEI)
