@@ -218,7 +218,7 @@ class HassClient:
     async def start_subentry_flow(
         self, entry_id: str, subentry_type: str, subentry_id: str | None = None
     ) -> dict[str, Any]:
-        """Add a subentry, as the entry's Add button does; with subentry_id, edit one."""
+        """Add a subentry as the entry's Add button does; with subentry_id, edit it."""
         body: dict[str, Any] = {"handler": [entry_id, subentry_type]}
         if subentry_id is not None:
             body["subentry_id"] = subentry_id
