@@ -47,7 +47,8 @@ td, th {{ border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; }}
 
 <h2 lang="en">People who answer</h2>
 <p lang="en">When a two-way message to the phone is accepted, its person answers after
-the delay: the simulator posts the reply to the account's two-way callback URL.</p>
+the delay: the simulator posts the reply to the account's two-way callback URL. (A
+recipient trusted with Assist who answers every message talks with Assist in a loop.)</p>
 {answer_notice}
 <form method="post" action="/settings/answers" lang="en">
 <input type="hidden" name="username" value="{username}">
