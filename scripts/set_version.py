@@ -35,13 +35,15 @@ def version_from_tag(tag: str) -> str:
 
 
 def set_manifest_version(root: Path, version: str) -> None:
-    """Write the version into the manifest, keeping its key order and format."""
+    """Write the version into the manifest, changing nothing else in the file."""
     path = root / MANIFEST
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    manifest["version"] = version
-    path.write_text(
-        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    text = path.read_text(encoding="utf-8")
+    text, count = re.subn(
+        r'("version":\s*)"[^"]*"', rf'\g<1>"{version}"', text, count=1
     )
+    if count != 1 or json.loads(text)["version"] != version:
+        raise ReleaseError(f"{MANIFEST} has no version to set.")
+    path.write_text(text, encoding="utf-8")
 
 
 def release_notes(root: Path, version: str) -> str:
@@ -69,10 +71,10 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     try:
         version = version_from_tag(args.tag)
         notes = release_notes(root, version) if args.notes else None
+        set_manifest_version(root, version)
     except ReleaseError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    set_manifest_version(root, version)
     if notes is not None:
         args.notes.write_text(notes, encoding="utf-8")
     print(f"sms_get {version}")
