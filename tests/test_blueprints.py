@@ -153,16 +153,17 @@ async def test_blueprint_without_a_required_input_is_refused(
         automation_config(blueprint, "ask_and_act.yaml", inputs)
 
 
-def test_readme_has_an_import_badge_for_each_blueprint() -> None:
-    """The README offers every blueprint through My Home Assistant."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+@pytest.mark.parametrize("readme", ["README.md", "README.zh-Hant.md"])
+def test_readme_has_an_import_badge_for_each_blueprint(readme: str) -> None:
+    """Both READMEs offer every blueprint through My Home Assistant."""
+    text = (ROOT / readme).read_text(encoding="utf-8")
     for name in INPUTS:
         raw_url = f"{RAW}/blueprints/automation/sms_get/{name}"
         link = (
             "https://my.home-assistant.io/create-link/?redirect=blueprint_import"
             f"&blueprint_url={quote(raw_url, safe='')}"
         )
-        assert link in readme, f"README.md lacks the import badge of {name}"
+        assert link in text, f"{readme} lacks the import badge of {name}"
 
 
 async def setup_automation(
