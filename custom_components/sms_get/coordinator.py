@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
@@ -22,7 +22,6 @@ from .const import (
     TOP_UP_URL,
 )
 from .provider import (
-    RecentLines,
     SmsGetAuthenticationError,
     SmsGetClient,
     SmsGetError,
@@ -41,10 +40,7 @@ class SmsGetData:
 
     client: SmsGetClient
     coordinator: SmsGetCoordinator
-    recent: RecentLines = field(default_factory=RecentLines)
     notify_service: BaseNotificationService | None = None
-    # monotonic() of the webhook's last warning, to rate-limit them.
-    last_warning: float = float("-inf")
 
 
 class SmsGetCoordinator(DataUpdateCoordinator[int]):

@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 from .const import CONF_CLOUDHOOK_URL, CONF_PHONE
 from .coordinator import SmsGetConfigEntry
 from .spending import async_get_spending
-from .webhook import async_webhook_url
+from .webhook import async_webhook_state, async_webhook_url
 
 TO_REDACT = {
     CONF_PASSWORD,
@@ -50,6 +50,6 @@ async def async_get_config_entry_diagnostics(
             "credit": coordinator.data,
             "update_interval": str(coordinator.update_interval),
         },
-        "recent_callback_lines": len(entry.runtime_data.recent),
+        "recent_callback_lines": len(async_webhook_state(hass).recent),
         "spending": async_get_spending(hass, entry).diagnostics(),
     }

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
 from http import HTTPStatus
 from time import monotonic
 from typing import Any
@@ -11,9 +14,11 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from homeassistant.components.webhook import async_generate_path, async_generate_url
 from homeassistant.const import CONF_WEBHOOK_ID
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.network import NoURLAvailableError
+from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
@@ -28,11 +33,28 @@ from .const import (
     signal_callback,
 )
 from .coordinator import SmsGetConfigEntry
-from .provider import MalformedLine, parse_delivery_reports, parse_replies, split_code
-from .provider.callbacks import iso
-from .provider.client import read_limited
+from .provider import (
+    MAX_LINES,
+    DeliveryReport,
+    MalformedLine,
+    RecentLines,
+    Reply,
+    TooManyLinesError,
+    is_stale,
+    iso,
+    parse_delivery_reports,
+    parse_replies,
+    read_limited,
+    split_code,
+)
 
 _FORM = "application/x-www-form-urlencoded"
+_PLAIN = "text/plain"
+# SMS-Get sends a handful of parameters.
+_MAX_FIELDS = 100
+# Larger contents and bodies are read in a worker thread: the event loop never waits
+# for a hostile callback (everyday ones are a few kilobytes).
+_INLINE_BYTES = 64 * 1024
 
 
 def async_webhook_url(hass: HomeAssistant, data: dict[str, Any]) -> str:
@@ -58,11 +80,12 @@ async def async_create_cloudhook(hass: HomeAssistant, webhook_id: str) -> str | 
         return await cloud.async_create_cloudhook(hass, webhook_id)
     except cloud.CloudNotAvailable:
         LOGGER.warning("Home Assistant Cloud is not connected; using the webhook URL")
-    except Exception:  # noqa: BLE001  # a cloud failure must not stop SMS-Get
-        # hass_nabucasa raises ValueError, TimeoutError, aiohttp and its own errors.
+    except Exception as err:  # noqa: BLE001  # a cloud failure must not stop SMS-Get
+        # hass_nabucasa raises ValueError, TimeoutError, aiohttp and its own errors,
+        # whose text may hold the webhook's address: not shown.
         LOGGER.warning(
-            "Could not create a Home Assistant Cloud webhook; using the webhook URL",
-            exc_info=True,
+            "Could not create a Home Assistant Cloud webhook (%s); using the webhook URL",
+            type(err).__name__,
         )
     return None
 
@@ -79,6 +102,120 @@ async def async_delete_cloudhook(hass: HomeAssistant, webhook_id: str) -> None:
         LOGGER.debug("The cloudhook is already gone")
 
 
+class CallbackKind(StrEnum):
+    """The two kinds of callback lines, kept apart in the duplicate filter."""
+
+    DELIVERY_REPORT = "delivery_report"
+    REPLY = "reply"
+
+
+class WebhookState:
+    """What the webhook keeps while Home Assistant runs, across reloads of entries."""
+
+    def __init__(self) -> None:
+        """Start with nothing seen and no warning given."""
+        self.recent = RecentLines()
+        # monotonic() of the last warning, to limit them.
+        self._last_warning = float("-inf")
+
+    def first_time(self, kind: CallbackKind, entry_id: str, *parts: str) -> bool:
+        """Remember a line of an entry; False when it was taken before."""
+        return self.recent.add(kind, entry_id, *parts)
+
+    def warn(self, message: str, *args: Any) -> None:
+        """Warn at most once a minute: the webhook is open to the internet."""
+        now = monotonic()
+        if now - self._last_warning < WARNING_INTERVAL:
+            LOGGER.debug(message, *args)
+            return
+        self._last_warning = now
+        LOGGER.warning(
+            message + " (more within a minute are logged at debug level)", *args
+        )
+
+    def log_malformed(self, kind: str, malformed: list[MalformedLine]) -> None:
+        """Tell about the lines skipped."""
+        for line in malformed:
+            self.warn(
+                "Skipped a malformed %s line (%s): %r",
+                kind,
+                line.reason,
+                line.line[:200],
+            )
+
+
+DATA_WEBHOOK: HassKey[WebhookState] = HassKey(f"{DOMAIN}_webhook")
+
+
+@callback
+def async_webhook_state(hass: HomeAssistant) -> WebhookState:
+    """The webhook's state, made on first use."""
+    if (state := hass.data.get(DATA_WEBHOOK)) is None:
+        state = hass.data[DATA_WEBHOOK] = WebhookState()
+    return state
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReceivedReply:
+    """A new two-way reply, as async_reply_received takes it."""
+
+    entry_id: str
+    # In the provider's format when it is a valid number, else as received.
+    phone: str
+    recipient_message_id: str
+    # The carrier's time, on the provider's clock.
+    received_at: datetime
+    raw_text: str
+    # The account's two-way code when the text starts with it.
+    code: str | None
+    # The text without the code, trimmed.
+    text: str
+    # Replayed or delayed: its events fire, nothing else may act on it.
+    stale: bool
+    context: Context = field(compare=False)
+    # The data of the sms_get_reply_received event.
+    event_data: dict[str, Any] = field(compare=False)
+
+
+@callback
+def async_reply_received(
+    hass: HomeAssistant, entry: SmsGetConfigEntry, reply: ReceivedReply
+) -> None:
+    """Take a new reply: fire its event and show it on the reply entity.
+
+    Every reply of every callback passes here once, in order.
+    """
+    hass.bus.async_fire(EVENT_REPLY_RECEIVED, reply.event_data, context=reply.context)
+    async_dispatcher_send(
+        hass,
+        signal_callback(entry.entry_id, EVENT_REPLY_RECEIVED),
+        "received",
+        reply.event_data,
+        reply.context,
+    )
+
+
+@callback
+def async_reports_received(
+    hass: HomeAssistant,
+    entry: SmsGetConfigEntry,
+    events: list[dict[str, Any]],
+    context: Context,
+) -> None:
+    """Fire an event per new delivery-report line; the entity shows the latest."""
+    for data in events:
+        hass.bus.async_fire(EVENT_DELIVERY_REPORT, data, context=context)
+    # A callback can hold 1,000 lines: the bus events carry every one.
+    latest = events[-1]
+    async_dispatcher_send(
+        hass,
+        signal_callback(entry.entry_id, EVENT_DELIVERY_REPORT),
+        "delivered" if latest["delivered"] else "not_delivered",
+        latest,
+        context,
+    )
+
+
 def _entry_for(hass: HomeAssistant, webhook_id: str) -> SmsGetConfigEntry | None:
     for entry in hass.config_entries.async_loaded_entries(DOMAIN):
         if entry.data[CONF_WEBHOOK_ID] == webhook_id:
@@ -86,7 +223,19 @@ def _entry_for(hass: HomeAssistant, webhook_id: str) -> SmsGetConfigEntry | None
     return None
 
 
-async def _read_params(request: web.Request) -> dict[str, str] | None:
+def _form(body: bytes) -> list[tuple[str, str]]:
+    """A form body's fields; ValueError past _MAX_FIELDS."""
+    return parse_qsl(
+        body.decode("utf-8", errors="replace"),
+        keep_blank_values=True,
+        errors="replace",
+        max_num_fields=_MAX_FIELDS,
+    )
+
+
+async def _read_params(
+    hass: HomeAssistant, request: web.Request
+) -> dict[str, str] | None:
     """Query string and form body alike; None when the body is too large."""
     # request.query is decoded once; query_string is already decoded (yarl), and
     # decoding it again would turn a reply's %2B into a space.
@@ -101,15 +250,17 @@ async def _read_params(request: web.Request) -> dict[str, str] | None:
     body = await read_limited(request.content, MAX_CALLBACK_BYTES)
     if len(body) > MAX_CALLBACK_BYTES:
         return None
-    content_type = request.headers.get("Content-Type", _FORM).split(";")[0].strip()
-    if content_type in (_FORM, "text/plain", ""):
-        params.update(
-            parse_qsl(
-                body.decode("utf-8", errors="replace"),
-                keep_blank_values=True,
-                errors="replace",
-            )
-        )
+    content_type = request.headers.get("Content-Type", _FORM)
+    if content_type.partition(";")[0].strip().lower() not in (_FORM, _PLAIN, ""):
+        return params
+    try:
+        if len(body) > _INLINE_BYTES:
+            fields = await hass.async_add_executor_job(_form, body)
+        else:
+            fields = _form(body)
+    except ValueError:
+        return None
+    params.update(fields)
     return params
 
 
@@ -120,79 +271,58 @@ async def async_handle_webhook(
     entry = _entry_for(hass, webhook_id)
     if entry is None:
         return web.Response(status=HTTPStatus.NOT_FOUND)
-    params = await _read_params(request)
+    state = async_webhook_state(hass)
+    params = await _read_params(hass, request)
     if params is None:
+        state.warn("SMS-Get callback too large to read was refused")
         return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
     content = params.get("content", "")
-    if "sms_id" in params:
-        usable = _handle_reports(hass, entry, params["sms_id"], content)
-    elif content:
-        usable = _handle_replies(hass, entry, content)
-    else:
-        usable = False
+    try:
+        if "sms_id" in params:
+            usable = await _async_handle_reports(
+                hass, state, entry, params["sms_id"], content
+            )
+        elif content:
+            usable = await _async_handle_replies(hass, state, entry, content)
+        else:
+            usable = False
+    except TooManyLinesError:
+        state.warn("SMS-Get callback of more than %s lines was refused", MAX_LINES)
+        return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
     if not usable:
-        _warn(entry, "SMS-Get callback with nothing usable in it was refused")
+        state.warn("SMS-Get callback with nothing usable in it was refused")
         return web.Response(status=HTTPStatus.BAD_REQUEST, text="nothing usable")
     return web.Response(text="ok")
 
 
-def _warn(entry: SmsGetConfigEntry, message: str, *args: Any) -> None:
-    """Warn at most once a minute: the webhook is open to the internet."""
-    data = entry.runtime_data
-    now = monotonic()
-    if now - data.last_warning < WARNING_INTERVAL:
-        LOGGER.debug(message, *args)
-        return
-    data.last_warning = now
-    LOGGER.warning(message + " (more within a minute are logged at debug level)", *args)
+async def _async_parse[*Args, T](
+    hass: HomeAssistant, size: int, parse: Callable[[*Args], T], *args: *Args
+) -> T:
+    """Parse in the event loop, or in a worker thread when the content is large."""
+    if size > _INLINE_BYTES:
+        return await hass.async_add_executor_job(parse, *args)
+    return parse(*args)
 
 
-def _log_malformed(
-    entry: SmsGetConfigEntry, kind: str, malformed: list[MalformedLine]
-) -> None:
-    for line in malformed:
-        _warn(
-            entry,
-            "Skipped a malformed %s line (%s): %r",
-            kind,
-            line.reason,
-            line.line[:200],
-        )
-
-
-def _fire(
+async def _async_handle_reports(
     hass: HomeAssistant,
+    state: WebhookState,
     entry: SmsGetConfigEntry,
-    event_type: str,
-    events: list[dict[str, Any]],
-    entity_event: Callable[[dict[str, Any]], str],
-    *,
-    mirror_each: bool,
-) -> None:
-    if not events:
-        return
-    # One callback is one cause: its events and the entity's states share a context.
-    context = Context()
-    for data in events:
-        hass.bus.async_fire(event_type, data, context=context)
-    # A reply is something to act on: its entity mirrors each one. A delivery report
-    # can hold 250 lines: its entity shows the latest, the bus events carry every one.
-    signal = signal_callback(entry.entry_id, event_type)
-    for data in events if mirror_each else events[-1:]:
-        async_dispatcher_send(hass, signal, entity_event(data), data, context)
-
-
-def _handle_reports(
-    hass: HomeAssistant, entry: SmsGetConfigEntry, sms_id: str, content: str
+    sms_id: str,
+    content: str,
 ) -> bool:
-    reports, malformed = parse_delivery_reports(sms_id, content)
-    _log_malformed(entry, "delivery report", malformed)
-    recent = entry.runtime_data.recent
+    reports: list[DeliveryReport]
+    reports, malformed = await _async_parse(
+        hass, len(content) + len(sms_id), parse_delivery_reports, sms_id, content
+    )
+    state.log_malformed("delivery report", malformed)
+    entry_id = entry.entry_id
     events = []
     for report in reports:
         reported_at = iso(report.reported_at)
-        if recent.add(
-            "d",
+        if state.first_time(
+            CallbackKind.DELIVERY_REPORT,
+            entry_id,
             report.message_id,
             report.phone,
             report.recipient_message_id,
@@ -201,7 +331,7 @@ def _handle_reports(
         ):
             events.append(
                 {
-                    ATTR_CONFIG_ENTRY_ID: entry.entry_id,
+                    ATTR_CONFIG_ENTRY_ID: entry_id,
                     "message_id": report.message_id,
                     "phone": report.phone,
                     "recipient_message_id": report.recipient_message_id,
@@ -210,49 +340,61 @@ def _handle_reports(
                     "delivered": report.delivered,
                 }
             )
-    _fire(
-        hass,
-        entry,
-        EVENT_DELIVERY_REPORT,
-        events,
-        lambda data: "delivered" if data["delivered"] else "not_delivered",
-        mirror_each=False,
-    )
+    if events:
+        # One callback is one cause: its events and the entity's states share it.
+        async_reports_received(hass, entry, events, Context())
     return bool(reports)
 
 
-def _handle_replies(
-    hass: HomeAssistant, entry: SmsGetConfigEntry, content: str
+async def _async_handle_replies(
+    hass: HomeAssistant,
+    state: WebhookState,
+    entry: SmsGetConfigEntry,
+    content: str,
 ) -> bool:
-    replies, malformed = parse_replies(content)
-    _log_malformed(entry, "reply", malformed)
-    recent = entry.runtime_data.recent
+    replies: list[Reply]
+    replies, malformed = await _async_parse(hass, len(content), parse_replies, content)
+    state.log_malformed("reply", malformed)
+    entry_id = entry.entry_id
     two_way_code = entry.options.get(CONF_TWO_WAY_CODE) or None
-    events = []
+    now = dt_util.utcnow()
+    context: Context | None = None
     for reply in replies:
         received_at = iso(reply.received_at)
-        if not recent.add(
-            "r", reply.phone, reply.recipient_message_id, received_at, reply.raw_text
+        if not state.first_time(
+            CallbackKind.REPLY,
+            entry_id,
+            reply.phone,
+            reply.recipient_message_id,
+            received_at,
+            reply.raw_text,
         ):
             continue
         code, text = split_code(reply.raw_text, two_way_code)
-        events.append(
-            {
-                ATTR_CONFIG_ENTRY_ID: entry.entry_id,
-                "phone": reply.phone,
-                "recipient_message_id": reply.recipient_message_id,
-                "received_at": received_at,
-                "raw_text": reply.raw_text,
-                "code": code,
-                "text": text,
-            }
+        if context is None:
+            context = Context()
+        async_reply_received(
+            hass,
+            entry,
+            ReceivedReply(
+                entry_id=entry_id,
+                phone=reply.phone,
+                recipient_message_id=reply.recipient_message_id,
+                received_at=reply.received_at,
+                raw_text=reply.raw_text,
+                code=code,
+                text=text,
+                stale=is_stale(reply.received_at, now),
+                context=context,
+                event_data={
+                    ATTR_CONFIG_ENTRY_ID: entry_id,
+                    "phone": reply.phone,
+                    "recipient_message_id": reply.recipient_message_id,
+                    "received_at": received_at,
+                    "raw_text": reply.raw_text,
+                    "code": code,
+                    "text": text,
+                },
+            ),
         )
-    _fire(
-        hass,
-        entry,
-        EVENT_REPLY_RECEIVED,
-        events,
-        lambda _: "received",
-        mirror_each=True,
-    )
     return bool(replies)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 import os
 import re
+import unicodedata
 from urllib.parse import quote
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -55,6 +56,23 @@ def _time(when: datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _provider_phone(raw: str) -> str:
+    """A callback's phone as the events give it: the provider's format when valid."""
+    try:
+        return normalize(raw).number
+    except InvalidPhoneNumberError:
+        return raw
+
+
+def _without_controls(text: str) -> str:
+    """The contract's rule, plainly: control characters but newline and tab go."""
+    return "".join(
+        char
+        for char in text
+        if char in "\n\t" or unicodedata.category(char) != "Cc"
+    )
+
+
 @st.composite
 def _line_soup(draw: st.DrawFn) -> str:
     """Pieces of good lines, broken, shuffled and joined."""
@@ -95,7 +113,7 @@ def test_parse_replies_never_raises(content: str) -> None:
 def test_parse_delivery_reports_never_raises(sms_id: str, content: str) -> None:
     reports, malformed = parse_delivery_reports(sms_id, content)
     for report in reports:
-        assert report.message_id == sms_id.strip()
+        assert report.message_id == _without_controls(sms_id).strip()
         assert report.status
     assert len(reports) + len(malformed) <= content.count(",") + 1
 
@@ -114,7 +132,12 @@ def test_replies_round_trip(lines: list[tuple[str, str, datetime, str]]) -> None
         (reply.phone, reply.recipient_message_id, reply.received_at, reply.raw_text)
         for reply in replies
     ] == [
-        (phone, ident, when.replace(tzinfo=PROVIDER_TZ), text)
+        (
+            _provider_phone(phone),
+            ident,
+            when.replace(tzinfo=PROVIDER_TZ),
+            _without_controls(text),
+        )
         for phone, ident, when, text in lines
     ]
 
@@ -134,7 +157,7 @@ def test_delivery_reports_round_trip(
         (report.phone, report.recipient_message_id, report.reported_at, report.status)
         for report in reports
     ] == [
-        (phone, ident, when.replace(tzinfo=PROVIDER_TZ), status)
+        (_provider_phone(phone), ident, when.replace(tzinfo=PROVIDER_TZ), status)
         for phone, ident, when, status in lines
     ]
 
@@ -161,7 +184,11 @@ def _reference_report(line: str) -> tuple[str, str, datetime, str] | str:
     parts = line.strip().split("|", 3)
     if len(parts) != 4:
         return "expected phone|id|time|value"
+    if len(line.strip()) > 16384:
+        return "longer than 16384 characters"
     phone, identifier, time, status = (part.strip() for part in parts)
+    identifier = _without_controls(identifier).strip()
+    status = _without_controls(status).strip()
     if not re.fullmatch(r"\+?\d{4,20}", phone):
         return "missing or invalid phone number"
     if not identifier:
@@ -174,7 +201,12 @@ def _reference_report(line: str) -> tuple[str, str, datetime, str] | str:
         return "time is not a valid date"
     if not status:
         return "missing status"
-    return phone, identifier, when.replace(tzinfo=PROVIDER_TZ), status
+    return (
+        _provider_phone(phone),
+        identifier,
+        when.replace(tzinfo=PROVIDER_TZ),
+        status,
+    )
 
 
 # Whitespace as str.strip sees it, and digits the provider does not write but \d reads.

@@ -1,15 +1,28 @@
 """SMS-Get's HTTP API, its number, cost and callback rules; free of Home Assistant."""
 
 from .callbacks import (
+    MAX_LINE_LENGTH,
+    MAX_LINES,
+    PROVIDER_TZ,
     DeliveryReport,
     MalformedLine,
     RecentLines,
     Reply,
+    TooManyLinesError,
+    is_stale,
+    iso,
     parse_delivery_reports,
     parse_replies,
     split_code,
 )
-from .client import DEFAULT_BASE_URL, MAX_RECIPIENTS, Credit, SendResult, SmsGetClient
+from .client import (
+    DEFAULT_BASE_URL,
+    MAX_RECIPIENTS,
+    Credit,
+    SendResult,
+    SmsGetClient,
+    read_limited,
+)
 from .cost import Estimate, UnsupportedCharactersError, check_text, estimate, segments
 from .errors import (
     SmsGetApiError,
@@ -24,7 +37,10 @@ from .phone import InvalidPhoneNumberError, PhoneNumber, normalize, normalize_ma
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "MAX_LINES",
+    "MAX_LINE_LENGTH",
     "MAX_RECIPIENTS",
+    "PROVIDER_TZ",
     "Credit",
     "DeliveryReport",
     "Estimate",
@@ -42,13 +58,17 @@ __all__ = [
     "SmsGetIpNotAllowedError",
     "SmsGetOutcomeUnknownError",
     "SmsGetResponseError",
+    "TooManyLinesError",
     "UnsupportedCharactersError",
     "check_text",
     "estimate",
+    "is_stale",
+    "iso",
     "normalize",
     "normalize_many",
     "parse_delivery_reports",
     "parse_replies",
+    "read_limited",
     "segments",
     "split_code",
 ]

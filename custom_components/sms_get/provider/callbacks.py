@@ -11,26 +11,37 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
+from itertools import repeat
+from operator import contains
 import re
 from urllib.parse import unquote_plus
 
+from .phone import InvalidPhoneNumberError, normalize
+
 PROVIDER_TZ = timezone(timedelta(hours=8))
 DELIVERED = "DELIVRD"
+# What one callback may hold: more lines is refused whole, a longer line is malformed.
+MAX_LINES = 1000
+MAX_LINE_LENGTH = 16384
+# A reply whose carrier time is further off than this is replayed or delayed.
+STALE_AFTER = timedelta(minutes=15)
+STALE_AHEAD = timedelta(minutes=5)
 
-_PHONE = re.compile(r"\+?\d{4,20}")
-# A line in one match; _refusal tells why one does not match. Groups: phone, identifier,
-# time, value, each stripped of surrounding whitespace. The time in ASCII digits, as the
+# Every field is checked on its own, anchored, after a split on "|": the time taken
+# grows with the line's length, whatever it holds. The time in ASCII digits, as the
 # provider writes it (\d would take any script's digits).
-_LINE = re.compile(
-    rf"\s*({_PHONE.pattern})\s*\|\s*([^|]*?)\s*\|"
-    r"\s*([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2})\s*\|\s*(.*?)\s*",
-    re.DOTALL,
-)
-# A line starts at the start and after a comma, unless text without a "|" follows up
-# to the next comma: that comma is a raw one inside a reply's text (from a provider that
-# did not encode it). Any "|" is enough, so a malformed line is reported, not taken for
-# text; a blank line (",,", a trailing comma) is a separator, not text.
-_LINE_START = re.compile(r"(?:^|,)(?=[^,]*\||\s*(?:,|$))")
+_PHONE = re.compile(r"\+?\d{4,20}")
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+# C0 and C1 control characters but newline and tab: none reaches event data.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class TooManyLinesError(ValueError):
+    """A callback of more than MAX_LINES lines: refused whole."""
+
+    def __init__(self) -> None:
+        """Say what the limit is."""
+        super().__init__(f"A callback of more than {MAX_LINES} lines is refused")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,27 +83,46 @@ class _Malformed(Exception):
 
 
 def split_lines(content: str) -> list[str]:
-    """Split ``content`` into lines, keeping commas that belong to a reply's text."""
+    """Split ``content`` into lines, keeping commas that belong to a reply's text.
+
+    A line starts at the start and at each comma followed by a part (up to the next
+    comma) that holds a "|" or is blank; a comma followed by text without a "|" is a
+    raw one inside a reply's text (from a provider that did not encode it). Any "|" is
+    enough, so a malformed line is reported, not taken for text; a blank part is a
+    separator, not text. Raise TooManyLinesError past MAX_LINES lines.
+    """
     parts = content.split(",")
-    if all("|" in part or part.isspace() or not part for part in parts[1:]):
-        # Every comma starts a line (as when SMS-Get encodes the text): _LINE_START
-        # would find the same.
-        return [line for part in parts if (line := part.strip())]
-    starts = [m.end() for m in _LINE_START.finditer(content)]
-    if not starts or starts[0] != 0:
-        # Text before the first recognisable line is a line of its own (a malformed one).
-        starts.insert(0, 0)
+    stripped = list(map(str.strip, parts))
+    rest = stripped[1:]
+    # Iterated in C: a callback of commas costs little.
+    if rest.count("") + sum(map(contains, rest, repeat("|"))) == len(rest):
+        # Every comma starts a line (as when SMS-Get encodes the text).
+        return _count(list(filter(None, stripped)))
     lines: list[str] = []
-    for index, start in enumerate(starts):
-        end = starts[index + 1] - 1 if index + 1 < len(starts) else len(content)
-        if line := content[start:end].strip():
-            lines.append(line)
+    current = [parts[0]]
+    for part in parts[1:]:
+        if "|" in part or part.isspace() or not part:
+            if line := ",".join(current).strip():
+                lines.append(line)
+                if len(lines) > MAX_LINES:
+                    raise TooManyLinesError
+            current = [part]
+        else:
+            current.append(part)
+    if line := ",".join(current).strip():
+        lines.append(line)
+    return _count(lines)
+
+
+def _count(lines: list[str]) -> list[str]:
+    if len(lines) > MAX_LINES:
+        raise TooManyLinesError
     return lines
 
 
 @lru_cache(maxsize=1024)
 def _provider_time(text: str) -> datetime:
-    """A time as _LINE matched it, on the provider's clock; ValueError if invalid."""
+    """A time as _TIME matched it, on the provider's clock; ValueError if invalid."""
     # One callback's lines mostly share their time: cached, and without strptime.
     return datetime(
         int(text[0:4]),
@@ -105,46 +135,60 @@ def _provider_time(text: str) -> datetime:
     )
 
 
-def _refusal(line: str) -> str:
-    """Why a line that _LINE does not match is refused."""
-    parts = line.split("|", 3)
-    if len(parts) != 4:
-        return "expected phone|id|time|value"
-    phone, identifier = parts[0].strip(), parts[1].strip()
-    if not _PHONE.fullmatch(phone):
-        return "missing or invalid phone number"
-    if not identifier:
-        return "missing message identifier"
-    # The value takes anything: the time is what did not match.
-    return "time is not YYYY-MM-DD HH:MM:SS"
+@lru_cache(maxsize=4096)
+def _phone(raw: str) -> str:
+    """The provider's format of a valid number, else the number as received."""
+    try:
+        return normalize(raw).number
+    except InvalidPhoneNumberError:
+        return raw
+
+
+def clean(text: str) -> str:
+    """Remove control characters other than newline and tab."""
+    return _CONTROL.sub("", text) if text and not text.isprintable() else text
 
 
 def _fields(line: str) -> tuple[str, str, datetime, str]:
-    if not (match := _LINE.fullmatch(line)) or not match[2]:
-        raise _Malformed(_refusal(line))
-    phone, identifier, time, value = match.groups()
+    """Phone, identifier, time and value of a line, each stripped; or _Malformed."""
+    if len(line) > MAX_LINE_LENGTH:
+        raise _Malformed(f"longer than {MAX_LINE_LENGTH} characters")
+    parts = line.split("|", 3)
+    if len(parts) != 4:
+        raise _Malformed("expected phone|id|time|value")
+    phone, identifier, time, value = parts
+    if not _PHONE.fullmatch(phone := phone.strip()):
+        raise _Malformed("missing or invalid phone number")
+    if not (identifier := clean(identifier).strip()):
+        raise _Malformed("missing message identifier")
+    if not _TIME.fullmatch(time := time.strip()):
+        raise _Malformed("time is not YYYY-MM-DD HH:MM:SS")
     try:
         when = _provider_time(time)
     except ValueError as err:
         raise _Malformed("time is not a valid date") from err
-    return phone, identifier, when, value
+    return _phone(phone), identifier, when, value.strip()
 
 
 def parse_delivery_reports(
     message_id: str, content: str
 ) -> tuple[list[DeliveryReport], list[MalformedLine]]:
-    """Parse a delivery-report callback (``sms_id`` and ``content``)."""
+    """Parse a delivery-report callback (``sms_id`` and ``content``).
+
+    Raise TooManyLinesError when ``content`` holds more than MAX_LINES lines.
+    """
+    lines = _count(list(filter(None, map(str.strip, content.split(",")))))
     reports: list[DeliveryReport] = []
     malformed: list[MalformedLine] = []
-    message_id = message_id.strip()
-    for line in content.split(","):
-        if not (line := line.strip()):
-            continue
+    message_id = clean(message_id).strip()
+    if len(message_id) > MAX_LINE_LENGTH:
+        message_id = ""
+    for line in lines:
         try:
             if not message_id:
                 raise _Malformed("missing sms_id")
             phone, identifier, when, status = _fields(line)
-            if not status:
+            if not (status := clean(status).strip()):
                 raise _Malformed("missing status")
         except _Malformed as err:
             malformed.append(MalformedLine(line, str(err)))
@@ -154,7 +198,10 @@ def parse_delivery_reports(
 
 
 def parse_replies(content: str) -> tuple[list[Reply], list[MalformedLine]]:
-    """Parse a two-way reply callback (``content`` only)."""
+    """Parse a two-way reply callback (``content`` only).
+
+    Raise TooManyLinesError when ``content`` holds more than MAX_LINES lines.
+    """
     replies: list[Reply] = []
     malformed: list[MalformedLine] = []
     for line in split_lines(content):
@@ -163,9 +210,14 @@ def parse_replies(content: str) -> tuple[list[Reply], list[MalformedLine]]:
         except _Malformed as err:
             malformed.append(MalformedLine(line, str(err)))
             continue
-        decoded = unquote_plus(text, errors="replace")
+        decoded = clean(unquote_plus(text, errors="replace"))
         replies.append(Reply(phone, identifier, when, decoded))
     return replies, malformed
+
+
+def is_stale(when: datetime, now: datetime) -> bool:
+    """Whether a carrier time is too far from now to act on (replayed or delayed)."""
+    return not now - STALE_AFTER <= when <= now + STALE_AHEAD
 
 
 def split_code(text: str, code: str | None) -> tuple[str | None, str]:

@@ -7,12 +7,14 @@ requests of one client go one at a time.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+import html
 import json
 import logging
 from typing import Any, Protocol
+from urllib.parse import quote, quote_plus
 
 import aiohttp
 
@@ -32,6 +34,25 @@ MAX_RECIPIENTS = 250
 # The provider's answers are a few dozen bytes; anything far larger is not its JSON.
 _MAX_ANSWER = 64 * 1024
 _HEADERS = {"Connection": "close"}
+_REDACTED = "**REDACTED**"
+
+
+def _forms(secret: str) -> list[str]:
+    """The secret as an answer that echoes the request could hold it, longest first."""
+    if not secret:
+        return []
+    forms = {
+        secret,
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        json.dumps(secret).replace("/", "\\/")[1:-1],
+        html.escape(secret),
+        repr(secret)[1:-1],
+    }
+    return sorted(forms, key=len, reverse=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +91,13 @@ class SmsGetClient:
         self.base_url = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._lock = asyncio.Lock()
+        self._secret_forms = _forms(password)
+
+    def _redact(self, text: str) -> str:
+        """Text from SMS-Get's answer, without the password in any form."""
+        for form in self._secret_forms:
+            text = text.replace(form, _REDACTED)
+        return text
 
     def __repr__(self) -> str:
         """Name the account, never the password."""
@@ -78,8 +106,8 @@ class SmsGetClient:
     async def query_credit(self) -> Credit:
         """Return the account's remaining points."""
         fields = await self._request("api_query_credit.php", {}, idempotent=True)
-        account, points = _split(fields, 2)
-        return Credit(account, _int(points))
+        account, points = self._split(fields, 2)
+        return Credit(account, self._int(points))
 
     async def send(
         self,
@@ -108,8 +136,8 @@ class SmsGetClient:
             }
         endpoint = "api_send_twoway.php" if two_way else "api_send.php"
         fields = await self._request(endpoint, params, idempotent=False)
-        message_id, used, remaining = _split(fields, 3)
-        return SendResult(message_id, _int(used), _int(remaining))
+        message_id, used, remaining = self._split(fields, 3)
+        return SendResult(message_id, self._int(used), self._int(remaining))
 
     async def _request(
         self, endpoint: str, params: dict[str, str], *, idempotent: bool
@@ -148,8 +176,27 @@ class SmsGetClient:
                 raise SmsGetOutcomeUnknownError(
                     f"No answer from SMS-Get at {self.base_url} after the request was sent"
                 ) from err
-        _LOGGER.debug("%s answered HTTP %s: %r", endpoint, status, body[:200])
-        return _parse_answer(status, body)
+        if _LOGGER.isEnabledFor(logging.DEBUG):
+            # Redacted whole, then cut: a cut could leave a password's start.
+            text = self._redact(body.decode("utf-8", errors="replace"))
+            _LOGGER.debug("%s answered HTTP %s: %r", endpoint, status, text[:200])
+        return _parse_answer(status, body, redact=self._redact)
+
+    def _split(self, message: str, count: int) -> list[str]:
+        parts = [part.strip() for part in message.split("|")]
+        if len(parts) != count or not all(parts):
+            raise SmsGetResponseError(
+                f"Unexpected success message from SMS-Get: {self._redact(message)!r}"
+            )
+        return parts
+
+    def _int(self, value: str) -> int:
+        try:
+            return int(float(value)) if "." in value else int(value)
+        except (ValueError, OverflowError) as err:  # OverflowError: "1.0e999"
+            raise SmsGetResponseError(
+                f"Not a number of points: {self._redact(value)!r}"
+            ) from err
 
 
 class ByteStream(Protocol):
@@ -171,8 +218,11 @@ async def read_limited(stream: ByteStream, limit: int) -> bytes:
     return bytes(body)
 
 
-def _parse_answer(status: int, body: bytes) -> str:
-    """Return ``error_msg`` of a successful answer, or raise the provider's error."""
+def _parse_answer(status: int, body: bytes, redact: Callable[[str], str] = str) -> str:
+    """Return ``error_msg`` of a successful answer, or raise the provider's error.
+
+    What the answer says goes into an error's text only through redact.
+    """
     if status != 200:
         raise SmsGetResponseError(f"SMS-Get answered HTTP {status}")
     if len(body) > _MAX_ANSWER:
@@ -194,23 +244,7 @@ def _parse_answer(status: int, body: bytes) -> str:
             raise SmsGetResponseError("SMS-Get's answer has no error_msg")
         return message
     if stats in (False, "false", "False") and code not in ("", "000"):
-        raise error_for_code(code, message or "")
+        raise error_for_code(code, redact(message or ""))
     raise SmsGetResponseError(
-        f"SMS-Get's answer is inconsistent (stats {stats!r}, code {code!r})"
+        redact(f"SMS-Get's answer is inconsistent (stats {stats!r}, code {code!r})")
     )
-
-
-def _split(message: str, count: int) -> list[str]:
-    parts = [part.strip() for part in message.split("|")]
-    if len(parts) != count or not all(parts):
-        raise SmsGetResponseError(
-            f"Unexpected success message from SMS-Get: {message!r}"
-        )
-    return parts
-
-
-def _int(value: str) -> int:
-    try:
-        return int(float(value)) if "." in value else int(value)
-    except (ValueError, OverflowError) as err:  # OverflowError: "1.0e999"
-        raise SmsGetResponseError(f"Not a number of points: {value!r}") from err
