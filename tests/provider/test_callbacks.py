@@ -132,7 +132,7 @@ def test_reply_from_the_document() -> None:
         ),
         pytest.param(
             f"+886912345678|r3|{T1}|",
-            [Reply("+886912345678", "r3", AT1, "")],
+            [Reply("0912345678", "r3", AT1, "")],
             id="plus-phone-empty-text",
         ),
         pytest.param(
