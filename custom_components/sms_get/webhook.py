@@ -371,6 +371,13 @@ async def _async_handle_replies(
         ):
             continue
         code, text = split_code(reply.raw_text, two_way_code)
+        if stale := is_stale(reply.received_at, now):
+            LOGGER.debug(
+                "Reply %s carries the time %s, too far from now to act on:"
+                " only its events fire",
+                reply.recipient_message_id,
+                received_at,
+            )
         if context is None:
             context = Context()
         async_reply_received(
@@ -384,7 +391,7 @@ async def _async_handle_replies(
                 raw_text=reply.raw_text,
                 code=code,
                 text=text,
-                stale=is_stale(reply.received_at, now),
+                stale=stale,
                 context=context,
                 event_data={
                     ATTR_CONFIG_ENTRY_ID: entry_id,

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+import re
+import re._constants as re_constants
+import re._parser as re_parser
 from urllib.parse import quote
 
 import pytest
 
 from custom_components.sms_get.provider import (
+    MAX_LINE_LENGTH,
     DeliveryReport,
     MalformedLine,
     RecentLines,
     Reply,
+    TooManyLinesError,
+    callbacks,
+    is_stale,
     parse_delivery_reports,
     parse_replies,
     split_code,
@@ -351,3 +358,193 @@ def test_recent_lines_forget_the_least_recently_seen() -> None:
     assert not recent.add("a")
     assert recent.add("b")
     assert len(recent) == 2
+
+
+# --- hostile input ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        pytest.param(
+            "0912345678|" + " " * 2500 + "x", "expected", id="spaces-after-pipe"
+        ),
+        pytest.param(
+            "0912345678|" + " " * 2500 + "|" + " " * 2500 + "x|y",
+            "identifier",
+            id="spaces-around-pipes",
+        ),
+        pytest.param(
+            f"0912345678|x|{T1}|D" + " " * 30_000 + "X", "longer", id="status-spaces"
+        ),
+        pytest.param("|" * 20_000, "longer", id="pipes"),
+        pytest.param("9" * 20_000 + f"|x|{T1}|v", "longer", id="digits"),
+        pytest.param(f"0912345678|x|{T1}|" + "%" * 20_000, "longer", id="percents"),
+    ],
+)
+def test_hostile_lines_are_malformed(content: str, reason: str) -> None:
+    """The lines that once made the parser backtrack for seconds are refused."""
+    for parsed, malformed in (
+        parse_replies(content),
+        parse_delivery_reports("m1", content),
+    ):
+        assert parsed == []
+        assert len(malformed) == 1
+        assert reason in malformed[0].reason
+
+
+def test_more_than_a_thousand_lines_are_refused() -> None:
+    report = f"0912345678|d1|{T1}|DELIVRD"
+    reply = reply_line("0912345678", "r1", T1, "03 yes")
+    # Blank lines are separators, not lines.
+    for line in (report, reply):
+        assert len(parse_replies(",".join([line] * 1000) + ",,, ,")[0]) == 1000
+        reports = parse_delivery_reports("m1", ",".join([line] * 1000) + ",,")[0]
+        assert len(reports) == 1000
+    with pytest.raises(TooManyLinesError):
+        parse_delivery_reports("m1", ",".join([report] * 1001))
+    with pytest.raises(TooManyLinesError):
+        parse_replies(",".join([reply] * 1001))
+    # Malformed lines count too, and so do lines split at raw commas.
+    with pytest.raises(TooManyLinesError):
+        parse_replies(",".join(["x|y"] * 1001))
+    with pytest.raises(TooManyLinesError):
+        parse_replies(",".join([f"0912345678|r1|{T1}|a, b"] * 1001))
+    with pytest.raises(TooManyLinesError):
+        parse_delivery_reports("m1", "x," * 1001)
+
+
+def test_line_length_counts_the_line_as_received() -> None:
+    """16,384 characters of a line as received, before its text is decoded."""
+    head = f"0912345678|r1|{T1}|"
+    at_limit = head + "%E5%A5%BD" * ((MAX_LINE_LENGTH - len(head)) // 9)
+    at_limit += "x" * (MAX_LINE_LENGTH - len(at_limit))
+    assert len(at_limit) == MAX_LINE_LENGTH == 16384
+    replies, malformed = parse_replies(at_limit)
+    assert malformed == []
+    assert len(replies[0].raw_text) < MAX_LINE_LENGTH // 3
+    replies, malformed = parse_replies(f"{at_limit}x,{GOOD_REPLY_1}")
+    assert replies == [REPLY_1]
+    assert [bad.reason for bad in malformed] == ["longer than 16384 characters"]
+    reports, malformed = parse_delivery_reports(
+        "m1", f"{head}{'D' * (MAX_LINE_LENGTH + 1 - len(head))},{GOOD_REPORT_1}"
+    )
+    assert reports == [REPORT_1]
+    assert [bad.reason for bad in malformed] == ["longer than 16384 characters"]
+
+
+def test_control_characters_are_removed() -> None:
+    """Control characters but newline and tab never reach what a line gives."""
+    replies, malformed = parse_replies(
+        reply_line("0912345678", "r\x001", T1, "03 a\x00b\r\nc\td\x7fe\x85f\x1bg")
+    )
+    assert malformed == []
+    assert replies == [Reply("0912345678", "r1", AT1, "03 ab\nc\tdefg")]
+    reports, _ = parse_delivery_reports(
+        "m\x001\r\n", f"0912345678|d\x071|{T1}|DELIV\x00RD\r"
+    )
+    assert reports == [REPORT_1]
+    # Nothing left once they go: as if the field were empty.
+    _, malformed = parse_delivery_reports("m1", f"0912345678|\x00\x01|{T1}|DELIVRD")
+    assert [bad.reason for bad in malformed] == ["missing message identifier"]
+    _, malformed = parse_delivery_reports("m1", f"0912345678|d1|{T1}|\x00")
+    assert [bad.reason for bad in malformed] == ["missing status"]
+    _, malformed = parse_delivery_reports("\x00", GOOD_REPORT_1)
+    assert [bad.reason for bad in malformed] == ["missing sms_id"]
+
+
+@pytest.mark.parametrize(
+    ("phone", "expected"),
+    [
+        ("0912345678", "0912345678"),
+        ("+886912345678", "0912345678"),
+        ("886912345678", "0912345678"),
+        ("00886912345678", "0912345678"),
+        ("\uff10\uff19\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18", "0912345678"),
+        ("+85291234567", "91234567"),
+        ("+12125550123", "0012125550123"),
+        # Not a number of the 16 countries: as received.
+        ("+4420712345", "+4420712345"),
+        ("12345", "12345"),
+        ("091234567", "091234567"),
+    ],
+)
+def test_phones_in_the_providers_format_when_valid(phone: str, expected: str) -> None:
+    replies, _ = parse_replies(reply_line(phone, "r1", T1, "hi"))
+    reports, _ = parse_delivery_reports("m1", f"{phone}|d1|{T1}|DELIVRD")
+    assert [reply.phone for reply in replies] == [expected]
+    assert [report.phone for report in reports] == [expected]
+
+
+def test_no_pattern_can_backtrack() -> None:
+    """Every pattern applied to callback input is bounded, or one character class.
+
+    A pattern with no unbounded repeat, matched at one place, costs at most a constant:
+    a line costs time linear in its length, by construction.
+    """
+    patterns = [
+        value for value in vars(callbacks).values() if isinstance(value, re.Pattern)
+    ]
+    assert patterns
+    for pattern in patterns:
+        repeats = _unbounded_repeats(re_parser.parse(pattern.pattern))
+        assert repeats == [], pattern.pattern
+
+
+def _unbounded_repeats(parsed: re_parser.SubPattern) -> list[object]:
+    found: list[object] = []
+    for op, arg in parsed:
+        if op in (re_constants.MAX_REPEAT, re_constants.MIN_REPEAT):
+            _low, high, sub = arg
+            if high == re_constants.MAXREPEAT:
+                found.append(arg)
+            found += _unbounded_repeats(sub)
+        elif op in (re_constants.SUBPATTERN,):
+            found += _unbounded_repeats(arg[-1])
+        elif op is re_constants.BRANCH:
+            for branch in arg[1]:
+                found += _unbounded_repeats(branch)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("offset", "stale"),
+    [
+        (timedelta(0), False),
+        (-timedelta(minutes=15), False),
+        (-timedelta(minutes=15, seconds=1), True),
+        (-timedelta(days=400), True),
+        (timedelta(minutes=5), False),
+        (timedelta(minutes=5, seconds=1), True),
+    ],
+)
+def test_stale_replies(offset: timedelta, stale: bool) -> None:
+    """More than 15 minutes old or 5 ahead, on any clock's zone."""
+    now = datetime(2026, 1, 1, 13, 8, 7, tzinfo=UTC)
+    assert is_stale(AT1 + offset, now) is stale
+
+
+# --- callbacks as SMS-Get really sends them -----------------------------------------
+
+
+def test_real_delivery_report() -> None:
+    """A numeric sms_id and recipient message IDs that start with "$"."""
+    reports, malformed = parse_delivery_reports(
+        "1783822",
+        f"0912345678|$0040B0FA7|{T1}|DELIVRD,0987654321|$0040B0FA8|{T2}|UNDELIV",
+    )
+    assert malformed == []
+    assert reports == [
+        DeliveryReport("1783822", "0912345678", "$0040B0FA7", AT1, "DELIVRD"),
+        DeliveryReport("1783822", "0987654321", "$0040B0FA8", AT2, "UNDELIV"),
+    ]
+
+
+def test_real_reply() -> None:
+    """A 13-digit millisecond-epoch ID, and the two-way code glued to the text."""
+    replies, malformed = parse_replies(
+        reply_line("0912345678", "1767272887123", T1, "24測試1529")
+    )
+    assert malformed == []
+    assert replies == [Reply("0912345678", "1767272887123", AT1, "24測試1529")]
+    assert split_code(replies[0].raw_text, "24") == ("24", "測試1529")

@@ -5,9 +5,14 @@ SMS_GET_FUZZ_EXAMPLES sets the examples per test (default 150), e.g. 10000 for a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+import contextlib
 from datetime import datetime
+from functools import partial
+import gc
 import os
 import re
+from time import perf_counter
 import unicodedata
 from urllib.parse import quote
 
@@ -17,6 +22,7 @@ from custom_components.sms_get.provider import (
     InvalidPhoneNumberError,
     PhoneNumber,
     RecentLines,
+    TooManyLinesError,
     check_text,
     estimate,
     normalize,
@@ -67,9 +73,7 @@ def _provider_phone(raw: str) -> str:
 def _without_controls(text: str) -> str:
     """The contract's rule, plainly: control characters but newline and tab go."""
     return "".join(
-        char
-        for char in text
-        if char in "\n\t" or unicodedata.category(char) != "Cc"
+        char for char in text if char in "\n\t" or unicodedata.category(char) != "Cc"
     )
 
 
@@ -351,3 +355,54 @@ def test_recent_lines_stay_bounded(maxlen: int, lines: list[str]) -> None:
     if lines:
         # The latest line is always remembered.
         assert not recent.add(lines[-1])
+
+
+# Runs of what once made the parser backtrack, behind the start of a line or none.
+_HOSTILE_UNITS = st.text(" |,%+0123456789\t", min_size=1, max_size=6)
+_HOSTILE_HEADS = st.sampled_from(
+    [
+        "",
+        "0912345678|",
+        "0912345678| ",
+        "0912345678|x|",
+        f"0912345678|x|{_time(datetime(2026, 1, 1))}|",
+        f"0912345678|x|{_time(datetime(2026, 1, 1))}|D ",
+    ]
+)
+
+
+def _cost(parse: Callable[[], object]) -> float:
+    """The least of a few timings: what the work costs, not the machine's moods."""
+    timings = []
+    for _ in range(5):
+        start = perf_counter()
+        with contextlib.suppress(TooManyLinesError):
+            parse()
+        timings.append(perf_counter() - start)
+    return min(timings)
+
+
+@settings(max_examples=min(EXAMPLES, 40), deadline=None)
+@given(_HOSTILE_HEADS, _HOSTILE_UNITS)
+def test_time_per_character_stays_flat(head: str, unit: str) -> None:
+    """Parsing 8 times more of a hostile callback costs about 8 times more, not 64.
+
+    A quadratic parser would cost 8 times more per character; the bound allows 3 times
+    for noise. Sizes stay under a line's limit, so every field is really read.
+    """
+    small = head + unit * (1500 // len(unit))
+    large = head + unit * (12_000 // len(unit))
+    gc_was = gc.isenabled()
+    gc.disable()
+    try:
+        for parse in (
+            parse_replies,
+            partial(parse_delivery_reports, "m1"),
+        ):
+            small_cost = _cost(partial(parse, small)) / len(small)
+            large_cost = _cost(partial(parse, large)) / len(large)
+            # Below a microsecond, the call's own overhead is all there is to see.
+            assert large_cost <= max(3 * small_cost, 1e-9), (head, unit)
+    finally:
+        if gc_was:
+            gc.enable()
