@@ -12,6 +12,7 @@ from urllib.parse import quote, quote_from_bytes, urlencode
 
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import Event, HomeAssistant
 import pytest
@@ -919,3 +920,264 @@ async def test_handler_without_loaded_entry(
     assert response.status == HTTPStatus.NOT_FOUND
     await hass.async_block_till_done()
     assert events.replies == []
+
+
+# --- hostile input ----------------------------------------------------------------
+
+
+async def test_more_than_a_thousand_lines_refused(
+    hass: HomeAssistant,
+    client: Client,
+    events: Captured,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A callback of more than 1,000 lines is answered 413 and fires nothing."""
+    reports = [report_line(f"09{n:08d}", f"a{n}", "DELIVRD") for n in range(1001)]
+    replies = [reply_line(f"09{n:08d}", f"b{n}", "03 yes") for n in range(1001)]
+    for params in (
+        {"sms_id": SMS_ID, "content": ",".join(reports)},
+        {"content": ",".join(replies)},
+    ):
+        response = await _post_form(client, params)
+        assert response.status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    await hass.async_block_till_done()
+    assert events.reports == []
+    assert events.replies == []
+    assert "more than 1000 lines was refused" in caplog.text
+
+    # 1,000 lines are taken, blank ones beside them do not count.
+    await _assert_ok(
+        await _post_form(client, {"content": ",".join(replies[:1000]) + ",,"})
+    )
+    await hass.async_block_till_done()
+    assert len(events.replies) == 1000
+
+
+async def test_too_many_form_fields_refused(
+    hass: HomeAssistant, client: Client, events: Captured
+) -> None:
+    """SMS-Get sends a handful of parameters: a body of thousands is refused."""
+    body = urlencode({"content": reply_line("0912345678", "b1", "03 yes")})
+    response = await client.post(URL, data=body + "&x=1" * 5000, headers=FORM)
+    assert response.status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    await hass.async_block_till_done()
+    assert events.replies == []
+
+
+async def test_long_line_is_malformed(
+    hass: HomeAssistant,
+    client: Client,
+    events: Captured,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A line over 16,384 characters is skipped; the good lines beside it fire."""
+    long_line = reply_line("0912345678", "b1", "03 " + "長" * 2000)
+    assert len(long_line) > 16384
+    content = ",".join([long_line, reply_line("0922333444", "b2", "03 ok")])
+    await _assert_ok(await _post_form(client, {"content": content}))
+    await hass.async_block_till_done()
+    assert [e.data["phone"] for e in events.replies] == ["0922333444"]
+    assert "longer than 16384 characters" in caplog.text
+
+
+async def test_hostile_lines_cost_little(
+    hass: HomeAssistant, client: Client, events: Captured
+) -> None:
+    """The callbacks that once froze Home Assistant are refused as nothing usable."""
+    for params in (
+        {"content": "0912345678|" + " " * 2500 + "x"},
+        {"sms_id": SMS_ID, "content": f"0912345678|a1|{TIME}|D" + " " * 30000 + "X"},
+        {"content": ",".join(["0912345678|" + " " * 60 + "x"] * 1000)},
+    ):
+        response = await _post_form(client, params)
+        assert response.status == HTTPStatus.BAD_REQUEST
+    await hass.async_block_till_done()
+    assert events.reports == []
+    assert events.replies == []
+
+
+async def test_control_characters_removed(
+    hass: HomeAssistant, client: Client, events: Captured
+) -> None:
+    """NUL, CR and other control characters never reach event data."""
+    await _assert_ok(
+        await _post_form(
+            client,
+            {"content": reply_line("0912345678", "b\x001", "03 a\x00b\r\nc\td\x1b")},
+        )
+    )
+    await _assert_ok(
+        await _post_form(
+            client,
+            {
+                "sms_id": f"{SMS_ID}\x00\r",
+                "content": report_line("0912345678", "a\x7f1", "DELIV\x00RD\r\n"),
+            },
+        )
+    )
+    await hass.async_block_till_done()
+    assert _data(events.replies) == [
+        reply_event("0912345678", "b1", "03 ab\nc\td", "03", "ab\nc\td")
+    ]
+    assert _data(events.reports) == [report_event("0912345678", "a1", "DELIVRD")]
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "APPLICATION/X-WWW-FORM-URLENCODED",
+        "Application/x-www-form-urlencoded; Charset=UTF-8",
+        "TEXT/PLAIN",
+        " text/plain ;charset=utf-8",
+    ],
+)
+async def test_content_type_read_case_insensitively(
+    hass: HomeAssistant, client: Client, events: Captured, content_type: str
+) -> None:
+    body = urlencode({"content": reply_line("0912345678", "b1", "03 yes")})
+    response = await client.post(
+        URL, data=body.encode(), headers={"Content-Type": content_type}
+    )
+    await _assert_ok(response)
+    await hass.async_block_till_done()
+    assert [e.data["text"] for e in events.replies] == ["yes"]
+
+
+async def test_phones_in_the_providers_format(
+    hass: HomeAssistant, client: Client, events: Captured
+) -> None:
+    """A valid number comes in the provider's format, any other as received."""
+    content = ",".join(
+        [
+            reply_line("+886912345678", "b1", "03 a"),
+            reply_line("00886922333444", "b2", "03 b"),
+            reply_line("+4420712345", "b3", "03 c"),
+        ]
+    )
+    await _assert_ok(await _post_form(client, {"content": content}))
+    # Spaces inside a number are not the provider's: the line is malformed.
+    response = await _post_form(
+        client,
+        {"sms_id": SMS_ID, "content": report_line("+886 912345678", "a1", "DELIVRD")},
+    )
+    assert response.status == HTTPStatus.BAD_REQUEST
+    await hass.async_block_till_done()
+    assert [e.data["phone"] for e in events.replies] == [
+        "0912345678",
+        "0922333444",
+        "+4420712345",
+    ]
+    assert events.reports == []
+
+
+async def test_duplicate_memory_survives_a_reload(
+    hass: HomeAssistant,
+    client: Client,
+    init_integration: MockConfigEntry,
+    events: Captured,
+) -> None:
+    """A line taken before a reload of the entry does not fire again after it."""
+    reply = {"content": reply_line("0912345678", "b1", "03 yes")}
+    report = {"sms_id": SMS_ID, "content": report_line("0912345678", "a1", "DELIVRD")}
+    await _assert_ok(await _post_form(client, reply))
+    await _assert_ok(await _post_form(client, report))
+    await hass.async_block_till_done()
+
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    await _assert_ok(await _post_form(client, reply))
+    await _assert_ok(await _post_query(client, report))
+    await hass.async_block_till_done()
+    assert len(events.replies) == 1
+    assert len(events.reports) == 1
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        ("2025-06-01 13:08:07+00:00", False),
+        ("2025-06-01 13:23:07+00:00", False),
+        ("2025-06-01 13:23:08+00:00", True),
+        ("2025-06-01 13:03:07+00:00", False),
+        ("2025-06-01 13:03:06+00:00", True),
+        ("2026-12-01 00:00:00+00:00", True),
+    ],
+)
+async def test_stale_reply_fires_but_is_marked(
+    hass: HomeAssistant,
+    client: Client,
+    events: Captured,
+    *,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    moment: tuple[str, bool],
+) -> None:
+    """A reply more than 15 minutes old or 5 ahead fires its events, marked stale."""
+    now, stale = moment
+    freezer.move_to(now)
+    with caplog.at_level(logging.DEBUG, logger="custom_components.sms_get"):
+        await _assert_ok(
+            await _post_form(
+                client, {"content": reply_line("0912345678", "b1", "03 yes")}
+            )
+        )
+        await hass.async_block_till_done()
+    assert _data(events.replies) == [
+        reply_event("0912345678", "b1", "03 yes", "03", "yes")
+    ]
+    assert ("too far from now to act on" in caplog.text) is stale
+
+
+async def test_real_callbacks(
+    hass: HomeAssistant,
+    client: Client,
+    init_integration: MockConfigEntry,
+    events: Captured,
+) -> None:
+    """Callbacks as SMS-Get really sends them, unlike its document's examples."""
+    hass.config_entries.async_update_entry(
+        init_integration, options={**init_integration.options, "two_way_code": "24"}
+    )
+    await hass.async_block_till_done()
+    await _assert_ok(
+        await _post_query(
+            client,
+            {
+                "sms_id": "1783822",
+                "content": report_line("0912345678", "$0040B0FA7", "DELIVRD"),
+            },
+        )
+    )
+    await _assert_ok(
+        await _post_query(
+            client, {"content": reply_line("0912345678", "1748783287123", "24測試1529")}
+        )
+    )
+    await hass.async_block_till_done()
+    assert [
+        (e.data["message_id"], e.data["recipient_message_id"]) for e in events.reports
+    ] == [("1783822", "$0040B0FA7")]
+    assert [
+        (e.data["recipient_message_id"], e.data["code"], e.data["text"])
+        for e in events.replies
+    ] == [("1748783287123", "24", "測試1529")]
+
+
+async def test_webhook_id_never_logged_by_the_integration(
+    hass: HomeAssistant, client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Refused, malformed and good callbacks: no line of ours names the webhook."""
+    with caplog.at_level(logging.DEBUG):
+        for params in (
+            {},
+            {"content": "garbage"},
+            {"sms_id": SMS_ID, "content": "0912345678|x|bad|DELIVRD"},
+            {"content": ",".join(["x|y"] * 1001)},
+            {"content": reply_line("0912345678", "b1", "03 yes")},
+        ):
+            await _post_form(client, params)
+        await hass.async_block_till_done()
+    ours = [r for r in caplog.records if r.name.startswith("custom_components")]
+    assert ours
+    for record in ours:
+        assert WEBHOOK_ID not in caplog.handler.format(record)
