@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
+from functools import partial
 import json
 import logging
 import secrets
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlencode
 
 from aiohttp.test_utils import TestClient
 from homeassistant.config_entries import (
@@ -26,6 +27,7 @@ from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -39,6 +41,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 
 from custom_components.sms_get.const import CONF_ADVANCED, CONF_API_URL, DOMAIN
+from custom_components.sms_get.provider import SmsGetClient, SmsGetError
 from simulator import Account, Fault, Simulator
 
 from .conftest import USERNAME, WEBHOOK_ID
@@ -418,3 +421,61 @@ async def test_oversized_body_refused_before_it_is_read(
     assert status_line.split()[1] == b"413"
     await hass.async_block_till_done()
     assert replies == []
+
+
+def _echoes(form: str) -> list[Fault]:
+    """Answers of a provider that echoes the request (its form body) anywhere it can."""
+    return [
+        Fault.json(form),
+        Fault.json(f"<html><body>Bad request: {form}</body></html>"),
+        Fault.json({"stats": False, "error_code": "001", "error_msg": form}),
+        Fault.json({"stats": False, "error_code": "999", "error_msg": SECRET}),
+        Fault.json({"stats": SECRET, "error_code": form}),
+        Fault.json({"stats": True, "error_code": "000", "error_msg": form}),
+        Fault.json({"stats": True, "error_code": "000", "error_msg": f"a|{SECRET}"}),
+        Fault.json(
+            {"stats": True, "error_code": "000", "error_msg": f"a|{SECRET}|{SECRET}"}
+        ),
+        Fault.json(
+            {"stats": True, "error_code": "000", "error_msg": f"a|1|{quote(SECRET)}"}
+        ),
+    ]
+
+
+async def test_client_error_paths_log_no_secret(
+    hass: HomeAssistant, simulator: Simulator, witness: Witness
+) -> None:
+    """Every error of the client, provider answers echoing the request included."""
+    client = SmsGetClient(
+        async_get_clientsession(hass),
+        USERNAME,
+        SECRET,
+        base_url=simulator.url,  # type: ignore[attr-defined]
+        # Shorter than the delay fault, long enough for a loaded machine.
+        timeout=0.5,
+    )
+    calls = {
+        "credit": (
+            client.query_credit,
+            {"username": USERNAME, "password": SECRET},
+        ),
+        "send": (
+            partial(client.send, "Hi", ["0912345678"]),
+            {"username": USERNAME, "password": SECRET, "method": "1", "sms_msg": "Hi"},
+        ),
+    }
+    for call, request in calls.values():
+        for fault in [*FAULTS, *_echoes(urlencode(request)), *_echoes(str(request))]:
+            simulator.faults.clear()
+            simulator.faults.append(fault)
+            with pytest.raises(SmsGetError) as exc_info:
+                await call()
+            witness.saw(*exception_texts(exc_info.value))
+    await simulator.wait_idle()
+    # Each answer was logged, redacted, at debug level.
+    answers = [r for r in witness.caplog.records if "answered HTTP" in r.getMessage()]
+    assert len(answers) > 2 * len(FAULTS)
+    assert any("**REDACTED**" in r.getMessage() for r in answers)
+    witness.assert_no_password()
+    for record in witness.caplog.records:
+        assert WEBHOOK_ID not in witness.caplog.handler.format(record)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 import html
@@ -35,6 +36,7 @@ MAX_RECIPIENTS = 250
 _MAX_ANSWER = 64 * 1024
 _HEADERS = {"Connection": "close"}
 _REDACTED = "**REDACTED**"
+_NOT_JSON = object()
 
 
 def _forms(secret: str) -> list[str]:
@@ -193,10 +195,10 @@ class SmsGetClient:
     def _int(self, value: str) -> int:
         try:
             return int(float(value)) if "." in value else int(value)
-        except (ValueError, OverflowError) as err:  # OverflowError: "1.0e999"
-            raise SmsGetResponseError(
-                f"Not a number of points: {self._redact(value)!r}"
-            ) from err
+        except (ValueError, OverflowError):  # OverflowError: "1.0e999"
+            pass
+        # Raised outside the handler: the cause's text quotes the answer unredacted.
+        raise SmsGetResponseError(f"Not a number of points: {self._redact(value)!r}")
 
 
 class ByteStream(Protocol):
@@ -227,10 +229,12 @@ def _parse_answer(status: int, body: bytes, redact: Callable[[str], str] = str) 
         raise SmsGetResponseError(f"SMS-Get answered HTTP {status}")
     if len(body) > _MAX_ANSWER:
         raise SmsGetResponseError("SMS-Get's answer is too large to be its JSON")
-    try:
-        answer: Any = json.loads(body.decode("utf-8-sig").strip())
-    except (UnicodeDecodeError, ValueError) as err:
-        raise SmsGetResponseError("SMS-Get's answer is not JSON") from err
+    answer: Any = _NOT_JSON
+    with contextlib.suppress(UnicodeDecodeError, ValueError):
+        answer = json.loads(body.decode("utf-8-sig").strip())
+    if answer is _NOT_JSON:
+        # Raised outside the handler: the cause would hold the answer unredacted.
+        raise SmsGetResponseError("SMS-Get's answer is not JSON")
     if not isinstance(answer, dict) or not {"stats", "error_code"} <= answer.keys():
         raise SmsGetResponseError("SMS-Get's answer lacks stats or error_code")
     stats, code = answer["stats"], answer["error_code"]
