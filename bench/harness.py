@@ -1,4 +1,4 @@
-"""The in-process benchmarks (1, 3, 4b, 5): pytest tests that record figures.
+"""The in-process benchmarks (1, 3, 4b, 5, 6): pytest tests that record figures.
 
 Run by ``python -m bench`` as ``pytest bench/harness.py``, on the test harness's
 Home Assistant (pytest-homeassistant-custom-component) with asyncio debug mode off.
@@ -17,6 +17,7 @@ from statistics import median
 from time import perf_counter
 from types import FunctionType, ModuleType
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestClient
@@ -32,7 +33,8 @@ from bench.data import e164_numbers, mixed_numbers, provider_numbers, report_cal
 from bench.memory import deep_size
 from bench.report import Figure, record
 from custom_components.sms_get.const import DOMAIN
-from custom_components.sms_get.provider import SmsGetClient
+from custom_components.sms_get.provider import RecentLines, SmsGetClient
+from custom_components.sms_get.webhook import DATA_WEBHOOK
 from simulator import Simulator
 from tests.conftest import PASSWORD, USERNAME, WEBHOOK_ID
 
@@ -125,6 +127,110 @@ async def test_webhook_callback_of_250_lines(
                 "ours_min_ms": _ms(min(ours)),
                 "floor_min_ms": _ms(min(floor)),
             },
+        )
+    )
+
+
+def hostile_callbacks() -> dict[str, dict[str, str]]:
+    """1 MB callbacks of the shapes that once made parsing slow, and the largest taken.
+
+    Each is as large as a body may be once form-encoded (the limit is 1 MB).
+    """
+    size = 1_000_000
+    time = "2026-01-01 21:08:07"
+    text = quote("03 " + "好" * 38, safe="")
+    good = [f"09{n:08d}|h{n}|{time}|{text}" for n in range(1000)]
+    return {
+        "spaces": {"content": "0912345678|" + " " * (size - 100) + "x"},
+        "status spaces": {
+            "sms_id": "m1",
+            "content": f"0912345678|a|{time}|D" + " " * (size - 100) + "X",
+        },
+        "pipes": {"content": "|" * (size // 3)},
+        "digits": {"content": "9" * (size - 100)},
+        "percent": {"content": f"0912345678|b|{time}|" + "%" * (size // 3)},
+        "commas": {"content": "," * (size // 3)},
+        "raw commas": {"content": "a," * (size // 4)},
+        "many lines": {
+            "sms_id": "m2",
+            "content": ",".join(f"0912345678|c{n}|{time}|X" for n in range(15_000)),
+        },
+        "1,000 long replies": {"content": ",".join(good)},
+    }
+
+
+async def test_hostile_callbacks(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client_no_auth: Callable[[], Awaitable[Client]],
+) -> None:
+    """Figures 6a and 6b: 1 MB hostile callbacks, refused or parsed.
+
+    6a: the time from the request to the answer and the bus being idle again, for the
+    slowest shape; 6b: the longest the event loop went without running a ticker that
+    asks to run every millisecond, while one of them was handled.
+    """
+    client = await hass_client_no_auth()
+    stalls: dict[str, float] = {}
+    times: dict[str, float] = {}
+    statuses: dict[str, int] = {}
+
+    async def ticker(gaps: list[float], stop: asyncio.Event) -> None:
+        last = perf_counter()
+        while not stop.is_set():
+            await asyncio.sleep(0.001)
+            now = perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    for name, params in hostile_callbacks().items():
+        body = urlencode(params).encode()
+        assert len(body) <= 1024 * 1024, name
+        worst_time, worst_stall = 0.0, 0.0
+        for _ in range(3):
+            gaps: list[float] = []
+            stop = asyncio.Event()
+            tick = asyncio.create_task(ticker(gaps, stop))
+            await asyncio.sleep(0.01)
+            start = perf_counter()
+            response = await client.post(
+                f"/api/webhook/{WEBHOOK_ID}",
+                data=body,
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
+            await response.read()
+            await hass.async_block_till_done()
+            elapsed = perf_counter() - start
+            stop.set()
+            await tick
+            statuses[name] = response.status
+            worst_time = max(worst_time, elapsed)
+            worst_stall = max(worst_stall, *gaps)
+        times[name], stalls[name] = _ms(worst_time), _ms(worst_stall)
+    assert statuses["1,000 long replies"] == HTTPStatus.OK
+    assert statuses["many lines"] == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    slowest = max(times, key=times.__getitem__)
+    stalled = max(stalls, key=stalls.__getitem__)
+    record(
+        Figure(
+            "6a",
+            f"hostile: 1 MB callback answered (worst: {slowest})",
+            times[slowest],
+            "ms",
+            None,
+            "info",
+            extra={"ms": times, "statuses": statuses},
+        )
+    )
+    record(
+        Figure(
+            "6b",
+            f"hostile: event loop stall, 1 MB callback (worst: {stalled})",
+            stalls[stalled],
+            "ms",
+            100.0,
+            "max",
+            extra={"ms": stalls},
         )
     )
 
@@ -315,9 +421,9 @@ async def test_nothing_grows_with_traffic(
 ) -> None:
     """Figure 4b: what the integration holds does not grow with traffic.
 
-    Everything reachable from the entry's runtime data and the integration's
-    entities (the client, the coordinator, the duplicate filter, the entities'
-    state), stopping at Home Assistant's own objects, measured once the duplicate
+    Everything reachable from the entry's runtime data, the webhook's state and the
+    integration's entities (the client, the coordinator, the duplicate filter, the
+    entities' state), stopping at Home Assistant's own objects, measured once the duplicate
     filter has turned over, then after 20,000 more callback lines through HTTP.
     """
     client = await hass_client_no_auth()
@@ -332,14 +438,13 @@ async def test_nothing_grows_with_traffic(
             await hass.async_block_till_done()
 
     def held() -> int:
-        roots: list[object] = [init_integration.runtime_data]
+        roots: list[object] = [init_integration.runtime_data, hass.data[DATA_WEBHOOK]]
         for platform in entity_platform.async_get_platforms(hass, DOMAIN):
             roots.extend(platform.entities.values())
         return deep_size(roots, stop=_HOME_ASSISTANTS_OWN)
 
     # Two turnovers of the duplicate filter: its table has its lasting size.
-    recent = init_integration.runtime_data.recent
-    await traffic(0, 2 * recent.maxlen // 100 + 1)
+    await traffic(0, 2 * RecentLines().maxlen // 100 + 1)
     gc.collect()
     before = held()
     await traffic(100, 200)

@@ -387,13 +387,22 @@ async def _load(
     return [
         Figure(
             "2",
-            f"load: {count} callbacks, {CONCURRENCY} at a time",
+            f"load: {count} callbacks, {CONCURRENCY} at a time (context)",
             ours.throughput,
             "req/s",
-            0.7,
-            "ratio_min",
+            None,
+            "info",
             floor=bare.throughput,
             extra=context,
+        ),
+        Figure(
+            "2i",
+            "load: Home Assistant's CPU per callback, against its share",
+            ours.cpu_per_callback or 0.0,
+            "us",
+            1.25,
+            "ratio_max",
+            floor=events.cpu_per_callback,
         ),
         Figure(
             "2a",
