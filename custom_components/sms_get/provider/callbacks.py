@@ -16,7 +16,7 @@ from operator import contains
 import re
 from urllib.parse import unquote_plus
 
-from .phone import InvalidPhoneNumberError, normalize
+from .phone import InvalidPhoneNumberError, is_provider_format, normalize
 
 PROVIDER_TZ = timezone(timedelta(hours=8))
 DELIVERED = "DELIVRD"
@@ -138,6 +138,9 @@ def _provider_time(text: str) -> datetime:
 @lru_cache(maxsize=4096)
 def _phone(raw: str) -> str:
     """The provider's format of a valid number, else the number as received."""
+    # SMS-Get writes its own format: most numbers are already in it.
+    if raw.isascii() and is_provider_format(raw):
+        return raw
     try:
         return normalize(raw).number
     except InvalidPhoneNumberError:

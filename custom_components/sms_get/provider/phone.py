@@ -95,6 +95,11 @@ class PhoneNumber:
         return COUNTRIES_BY_ISO[self.country].points
 
 
+def is_provider_format(number: str) -> bool:
+    """Whether a number is already one of the 16 countries' in the provider's format."""
+    return _PROVIDER_FORMAT.fullmatch(number) is not None
+
+
 def normalize(raw: str) -> PhoneNumber:
     """Return the provider-format number for what a user typed, or raise."""
     if not isinstance(raw, str):
