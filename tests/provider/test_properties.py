@@ -14,7 +14,7 @@ import os
 import re
 from time import perf_counter
 import unicodedata
-from urllib.parse import quote
+from urllib.parse import quote, unquote_plus
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -406,3 +406,23 @@ def test_time_per_character_stays_flat(head: str, unit: str) -> None:
     finally:
         if gc_was:
             gc.enable()
+
+
+_ENCODED = st.lists(
+    st.one_of(
+        st.sampled_from(["%", "+", "%E5", "%A5", "%BD", "%2B", "%zz", "%0", "%C3"]),
+        st.characters(),
+    ),
+    max_size=20,
+).map("".join)
+
+
+@fuzz
+@given(_ENCODED)
+def test_reply_text_decoded_as_unquote_plus_does(text: str) -> None:
+    """Decoded in one piece, a reply's text reads as urllib's unquote_plus reads it."""
+    expected = _without_controls(unquote_plus(text, errors="replace"))
+    replies, _ = parse_replies(f"0912345678|r1|2026-01-01 10:00:00|{text}")
+    if "," in text or not text.strip() or text != text.strip():
+        return
+    assert [reply.raw_text for reply in replies] == [expected]

@@ -14,7 +14,7 @@ from functools import lru_cache
 from itertools import repeat
 from operator import contains
 import re
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, unquote_to_bytes
 
 from .phone import InvalidPhoneNumberError, is_provider_format, normalize
 
@@ -121,23 +121,30 @@ def _count(lines: list[str]) -> list[str]:
 
 
 @lru_cache(maxsize=1024)
-def _provider_time(text: str) -> datetime:
-    """A time as _TIME matched it, on the provider's clock; ValueError if invalid."""
+def _provider_time(text: str) -> datetime | str:
+    """A line's time on the provider's clock, or why it is refused."""
     # One callback's lines mostly share their time: cached, and without strptime.
-    return datetime(
-        int(text[0:4]),
-        int(text[5:7]),
-        int(text[8:10]),
-        int(text[11:13]),
-        int(text[14:16]),
-        int(text[17:19]),
-        tzinfo=PROVIDER_TZ,
-    )
+    if not _TIME.fullmatch(text):
+        return "time is not YYYY-MM-DD HH:MM:SS"
+    try:
+        return datetime(
+            int(text[0:4]),
+            int(text[5:7]),
+            int(text[8:10]),
+            int(text[11:13]),
+            int(text[14:16]),
+            int(text[17:19]),
+            tzinfo=PROVIDER_TZ,
+        )
+    except ValueError:
+        return "time is not a valid date"
 
 
 @lru_cache(maxsize=4096)
-def _phone(raw: str) -> str:
-    """The provider's format of a valid number, else the number as received."""
+def _phone(raw: str) -> str | None:
+    """The provider's format of a valid number, else as received; None if no number."""
+    if not _PHONE.fullmatch(raw):
+        return None
     # SMS-Get writes its own format: most numbers are already in it.
     if raw.isascii() and is_provider_format(raw):
         return raw
@@ -152,6 +159,19 @@ def clean(text: str) -> str:
     return _CONTROL.sub("", text) if text and not text.isprintable() else text
 
 
+def _decode(text: str) -> str:
+    """A reply's URL-encoded text, decoded (invalid UTF-8 replaced)."""
+    if "%" not in text and "+" not in text:
+        return text
+    try:
+        encoded = text.replace("+", " ").encode()
+    except UnicodeEncodeError:  # a lone surrogate
+        return unquote_plus(text, errors="replace")
+    # In one piece: unquote_plus decodes each ASCII run apart, at twice the cost, to
+    # the same text (a raw character's UTF-8 bytes never join an escaped sequence).
+    return unquote_to_bytes(encoded).decode(errors="replace")
+
+
 def _fields(line: str) -> tuple[str, str, datetime, str]:
     """Phone, identifier, time and value of a line, each stripped; or _Malformed."""
     if len(line) > MAX_LINE_LENGTH:
@@ -160,17 +180,13 @@ def _fields(line: str) -> tuple[str, str, datetime, str]:
     if len(parts) != 4:
         raise _Malformed("expected phone|id|time|value")
     phone, identifier, time, value = parts
-    if not _PHONE.fullmatch(phone := phone.strip()):
+    if (number := _phone(phone.strip())) is None:
         raise _Malformed("missing or invalid phone number")
     if not (identifier := clean(identifier).strip()):
         raise _Malformed("missing message identifier")
-    if not _TIME.fullmatch(time := time.strip()):
-        raise _Malformed("time is not YYYY-MM-DD HH:MM:SS")
-    try:
-        when = _provider_time(time)
-    except ValueError as err:
-        raise _Malformed("time is not a valid date") from err
-    return _phone(phone), identifier, when, value.strip()
+    if isinstance(when := _provider_time(time.strip()), str):
+        raise _Malformed(when)
+    return number, identifier, when, value.strip()
 
 
 def parse_delivery_reports(
@@ -213,7 +229,7 @@ def parse_replies(content: str) -> tuple[list[Reply], list[MalformedLine]]:
         except _Malformed as err:
             malformed.append(MalformedLine(line, str(err)))
             continue
-        decoded = clean(unquote_plus(text, errors="replace"))
+        decoded = clean(_decode(text))
         replies.append(Reply(phone, identifier, when, decoded))
     return replies, malformed
 
