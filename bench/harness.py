@@ -132,7 +132,7 @@ async def test_webhook_callback_of_250_lines(
 
 
 def hostile_callbacks() -> dict[str, dict[str, str]]:
-    """1 MB callbacks of the shapes that once made parsing slow, and the largest taken.
+    """Return 1 MB callbacks of the shapes that once made parsing slow, and 1,000 replies.
 
     Each is as large as a body may be once form-encoded (the limit is 1 MB).
     """

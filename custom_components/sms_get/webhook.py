@@ -151,7 +151,7 @@ DATA_WEBHOOK: HassKey[WebhookState] = HassKey(f"{DOMAIN}_webhook")
 
 @callback
 def async_webhook_state(hass: HomeAssistant) -> WebhookState:
-    """The webhook's state, made on first use."""
+    """Return the webhook's state, made on first use."""
     if (state := hass.data.get(DATA_WEBHOOK)) is None:
         state = hass.data[DATA_WEBHOOK] = WebhookState()
     return state
@@ -226,7 +226,7 @@ def _entry_for(hass: HomeAssistant, webhook_id: str) -> SmsGetConfigEntry | None
 
 
 def _form(body: bytes) -> list[tuple[str, str]] | None:
-    """A form body's fields, as the query string's are read; None past _MAX_FIELDS."""
+    """Read a form body as the query string is read; None past _MAX_FIELDS."""
     if body.count(b"&") >= _MAX_FIELDS:
         return None
     # yarl's unquoting (in C) reads a 1 MB body in milliseconds, urllib's in a

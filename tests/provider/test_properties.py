@@ -63,7 +63,7 @@ def _time(when: datetime) -> str:
 
 
 def _provider_phone(raw: str) -> str:
-    """A callback's phone as the events give it: the provider's format when valid."""
+    """Give a callback's phone as the events do: the provider's format when valid."""
     try:
         return normalize(raw).number
     except InvalidPhoneNumberError:
@@ -71,7 +71,7 @@ def _provider_phone(raw: str) -> str:
 
 
 def _without_controls(text: str) -> str:
-    """The contract's rule, plainly: control characters but newline and tab go."""
+    """Remove control characters but newline and tab, as the contract says, plainly."""
     return "".join(
         char for char in text if char in "\n\t" or unicodedata.category(char) != "Cc"
     )
@@ -372,7 +372,7 @@ _HOSTILE_HEADS = st.sampled_from(
 
 
 def _cost(parse: Callable[[], object]) -> float:
-    """The least of a few timings: what the work costs, not the machine's moods."""
+    """Time a parse: the least of a few timings, what the work costs, not the noise."""
     timings = []
     for _ in range(5):
         start = perf_counter()

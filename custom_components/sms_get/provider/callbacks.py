@@ -122,7 +122,7 @@ def _count(lines: list[str]) -> list[str]:
 
 @lru_cache(maxsize=1024)
 def _provider_time(text: str) -> datetime | str:
-    """A line's time on the provider's clock, or why it is refused."""
+    """Return a line's time on the provider's clock, or why it is refused."""
     # One callback's lines mostly share their time: cached, and without strptime.
     if not _TIME.fullmatch(text):
         return "time is not YYYY-MM-DD HH:MM:SS"
@@ -142,7 +142,7 @@ def _provider_time(text: str) -> datetime | str:
 
 @lru_cache(maxsize=4096)
 def _phone(raw: str) -> str | None:
-    """The provider's format of a valid number, else as received; None if no number."""
+    """Return a valid number in the provider's format, another as received, or None."""
     if not _PHONE.fullmatch(raw):
         return None
     # SMS-Get writes its own format: most numbers are already in it.
@@ -160,7 +160,7 @@ def clean(text: str) -> str:
 
 
 def _decode(text: str) -> str:
-    """A reply's URL-encoded text, decoded (invalid UTF-8 replaced)."""
+    """Decode a reply's URL-encoded text (invalid UTF-8 replaced)."""
     if "%" not in text and "+" not in text:
         return text
     try:
@@ -173,7 +173,7 @@ def _decode(text: str) -> str:
 
 
 def _fields(line: str) -> tuple[str, str, datetime, str]:
-    """Phone, identifier, time and value of a line, each stripped; or _Malformed."""
+    """Return phone, identifier, time and value of a line, or raise _Malformed."""
     if len(line) > MAX_LINE_LENGTH:
         raise _Malformed(f"longer than {MAX_LINE_LENGTH} characters")
     parts = line.split("|", 3)
@@ -235,7 +235,7 @@ def parse_replies(content: str) -> tuple[list[Reply], list[MalformedLine]]:
 
 
 def is_stale(when: datetime, now: datetime) -> bool:
-    """Whether a carrier time is too far from now to act on (replayed or delayed)."""
+    """Tell whether a carrier time is too far from now to act on (replayed, delayed)."""
     return not now - STALE_AFTER <= when <= now + STALE_AHEAD
 
 

@@ -40,7 +40,7 @@ _NOT_JSON = object()
 
 
 def _forms(secret: str) -> list[str]:
-    """The secret as an answer that echoes the request could hold it, longest first."""
+    """Return the forms an echoing answer could hold the secret in, longest first."""
     if not secret:
         return []
     forms = {
@@ -96,7 +96,7 @@ class SmsGetClient:
         self._secret_forms = _forms(password)
 
     def _redact(self, text: str) -> str:
-        """Text from SMS-Get's answer, without the password in any form."""
+        """Remove the password, in any of its forms, from text of SMS-Get's answer."""
         for form in self._secret_forms:
             text = text.replace(form, _REDACTED)
         return text

@@ -96,7 +96,7 @@ class PhoneNumber:
 
 
 def is_provider_format(number: str) -> bool:
-    """Whether a number is already one of the 16 countries' in the provider's format."""
+    """Tell whether a number is one of the 16 countries' in the provider's format."""
     return _PROVIDER_FORMAT.fullmatch(number) is not None
 
 
