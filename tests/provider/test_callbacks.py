@@ -12,6 +12,7 @@ import pytest
 
 from custom_components.sms_get.provider import (
     MAX_LINE_LENGTH,
+    PROVIDER_TZ,
     DeliveryReport,
     MalformedLine,
     RecentLines,
@@ -19,11 +20,11 @@ from custom_components.sms_get.provider import (
     TooManyLinesError,
     callbacks,
     is_stale,
+    iso,
     parse_delivery_reports,
     parse_replies,
     split_code,
 )
-from custom_components.sms_get.provider.callbacks import PROVIDER_TZ, iso, now_provider
 
 T1 = "2026-01-01 21:08:07"
 T2 = "2026-01-02 08:00:59"
@@ -292,12 +293,6 @@ def test_times_are_gmt_plus_8() -> None:
 )
 def test_iso(when: datetime, expected: str) -> None:
     assert iso(when) == expected
-
-
-def test_now_provider() -> None:
-    now = now_provider()
-    assert now.utcoffset() == timedelta(hours=8)
-    assert abs(now - datetime.now(UTC)) < timedelta(seconds=5)
 
 
 # --- two-way code -------------------------------------------------------------------

@@ -26,16 +26,13 @@ from custom_components.sms_get.provider import (
     SmsGetClient,
     SmsGetConnectionError,
     SmsGetError,
-    SmsGetIpNotAllowedError,
-    SmsGetOutcomeUnknownError,
-    SmsGetResponseError,
-)
-from custom_components.sms_get.provider.client import _parse_answer
-from custom_components.sms_get.provider.errors import (
     SmsGetInsufficientCreditError,
+    SmsGetIpNotAllowedError,
     SmsGetMessageTooLongError,
     SmsGetNoRecipientsError,
+    SmsGetOutcomeUnknownError,
     SmsGetParameterError,
+    SmsGetResponseError,
     SmsGetScheduleParameterError,
     SmsGetSchedulePassedError,
     SmsGetTooManyRecipientsError,
@@ -93,7 +90,7 @@ def only_request(sim: Simulator) -> RecordedRequest:
 @pytest.mark.parametrize("points", [0, 7, 1000])
 async def test_query_credit(sim: Simulator, client: SmsGetClient, points: int) -> None:
     sim.accounts[USERNAME].points = points
-    assert await client.query_credit() == Credit(USERNAME, points)
+    assert await client.query_credit() == Credit(points)
     request = only_request(sim)
     assert request.endpoint == "api_query_credit.php"
     assert request.error_code == "000"
@@ -438,9 +435,23 @@ async def test_success_answers_accepted(
     "body",
     [b"\xff\xfe{}", b'{"stats": true, "error_code": "000", "error_msg": "\xe9"}'],
 )
-def test_answer_not_utf8(body: bytes) -> None:
+async def test_answer_not_utf8(
+    socket_enabled: None,
+    aiohttp_server: AiohttpServer,
+    session: aiohttp.ClientSession,
+    body: bytes,
+) -> None:
+    async def answer(request: web.Request) -> web.Response:
+        return web.Response(body=body)
+
+    app = web.Application()
+    app.router.add_post("/api_query_credit.php", answer)
+    server = await aiohttp_server(app)
+    client = SmsGetClient(
+        session, USERNAME, PASSWORD, base_url=str(server.make_url("")), timeout=5
+    )
     with pytest.raises(SmsGetResponseError, match="not JSON"):
-        _parse_answer(200, body)
+        await client.query_credit()
 
 
 # --- the network --------------------------------------------------------------------
@@ -490,7 +501,7 @@ async def test_answer_in_pieces(
     server = await aiohttp_server(app)
     url = str(server.make_url("")).rstrip("/")
     client = SmsGetClient(session, USERNAME, PASSWORD, base_url=url)
-    assert await client.query_credit() == Credit(USERNAME, 42)
+    assert await client.query_credit() == Credit(42)
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,12 @@ from custom_components.sms_get.provider import (
     check_text,
     estimate,
     normalize,
-    segments,
 )
-from custom_components.sms_get.provider.cost import encoding, unsupported_characters
+from custom_components.sms_get.provider.cost import (
+    encoding,
+    segments,
+    unsupported_characters,
+)
 
 TW = normalize("0912345678")
 TW2 = normalize("0987654321")

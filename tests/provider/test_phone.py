@@ -8,7 +8,6 @@ from custom_components.sms_get.provider import (
     InvalidPhoneNumberError,
     PhoneNumber,
     normalize,
-    normalize_many,
 )
 from custom_components.sms_get.provider.cost import points_per_segment
 from custom_components.sms_get.provider.phone import COUNTRIES
@@ -232,29 +231,3 @@ def test_points_per_segment(country: str, points: int) -> None:
     assert phone.points == points
     assert points_per_segment(phone) == points
     assert points_per_segment(phone, two_way=True) == 1
-
-
-@pytest.mark.parametrize(
-    ("raws", "numbers"),
-    [
-        pytest.param([], [], id="none"),
-        pytest.param(["0912345678"], ["0912345678"], id="one"),
-        pytest.param(
-            ["+886 912 345 678", "13512345678", "0912-345-678", "00886912345678"],
-            ["0912345678", "13512345678"],
-            id="same-number-three-ways",
-        ),
-        pytest.param(
-            ["51234567", "0987654321", "+852 5123 4567", "0912345678", "0987654321"],
-            ["51234567", "0987654321", "0912345678"],
-            id="keeps-first-order",
-        ),
-    ],
-)
-def test_normalize_many(raws: list[str], numbers: list[str]) -> None:
-    assert [phone.number for phone in normalize_many(raws)] == numbers
-
-
-def test_normalize_many_names_the_bad_number() -> None:
-    with pytest.raises(InvalidPhoneNumberError, match="'12345'"):
-        normalize_many(["0912345678", "12345", "0987654321"])

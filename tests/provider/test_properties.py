@@ -19,6 +19,7 @@ from urllib.parse import quote, unquote_plus
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from custom_components.sms_get.provider import (
+    PROVIDER_TZ,
     InvalidPhoneNumberError,
     PhoneNumber,
     RecentLines,
@@ -28,9 +29,9 @@ from custom_components.sms_get.provider import (
     normalize,
     parse_delivery_reports,
     parse_replies,
-    segments,
 )
-from custom_components.sms_get.provider.callbacks import PROVIDER_TZ, split_lines
+from custom_components.sms_get.provider.callbacks import split_lines
+from custom_components.sms_get.provider.cost import segments
 from custom_components.sms_get.provider.phone import COUNTRIES
 
 EXAMPLES = int(os.environ.get("SMS_GET_FUZZ_EXAMPLES", "150"))

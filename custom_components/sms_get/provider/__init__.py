@@ -1,4 +1,14 @@
-"""SMS-Get's HTTP API, its number, cost and callback rules; free of Home Assistant."""
+"""A client of SMS-Get, the Taiwanese SMS API, and the rules of its document.
+
+Free of Home Assistant, so it can be used and published on its own:
+
+- ``SmsGetClient`` sends messages and queries the credit over SMS-Get's HTTP API,
+  through the caller's ``aiohttp`` session, raising ``SmsGetError`` subclasses.
+- ``normalize`` turns a typed phone number into SMS-Get's format, ``check_text`` and
+  ``estimate`` tell what a message costs before it is sent.
+- ``parse_delivery_reports`` and ``parse_replies`` read SMS-Get's callbacks;
+  ``RecentLines`` drops the lines SMS-Get posts more than once.
+"""
 
 from .callbacks import (
     MAX_LINE_LENGTH,
@@ -17,30 +27,42 @@ from .callbacks import (
 )
 from .client import (
     DEFAULT_BASE_URL,
+    DEFAULT_TIMEOUT,
     MAX_RECIPIENTS,
+    ByteStream,
     Credit,
     SendResult,
     SmsGetClient,
     read_limited,
 )
-from .cost import Estimate, UnsupportedCharactersError, check_text, estimate, segments
+from .cost import Estimate, UnsupportedCharactersError, check_text, estimate
 from .errors import (
     SmsGetApiError,
     SmsGetAuthenticationError,
     SmsGetConnectionError,
     SmsGetError,
+    SmsGetInsufficientCreditError,
     SmsGetIpNotAllowedError,
+    SmsGetMessageTooLongError,
+    SmsGetNoRecipientsError,
     SmsGetOutcomeUnknownError,
+    SmsGetParameterError,
     SmsGetResponseError,
+    SmsGetScheduleParameterError,
+    SmsGetSchedulePassedError,
+    SmsGetTooManyRecipientsError,
+    SmsGetTwoWayNotEnabledError,
 )
-from .phone import InvalidPhoneNumberError, PhoneNumber, normalize, normalize_many
+from .phone import InvalidPhoneNumberError, PhoneNumber, normalize
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT",
     "MAX_LINES",
     "MAX_LINE_LENGTH",
     "MAX_RECIPIENTS",
     "PROVIDER_TZ",
+    "ByteStream",
     "Credit",
     "DeliveryReport",
     "Estimate",
@@ -55,9 +77,17 @@ __all__ = [
     "SmsGetClient",
     "SmsGetConnectionError",
     "SmsGetError",
+    "SmsGetInsufficientCreditError",
     "SmsGetIpNotAllowedError",
+    "SmsGetMessageTooLongError",
+    "SmsGetNoRecipientsError",
     "SmsGetOutcomeUnknownError",
+    "SmsGetParameterError",
     "SmsGetResponseError",
+    "SmsGetScheduleParameterError",
+    "SmsGetSchedulePassedError",
+    "SmsGetTooManyRecipientsError",
+    "SmsGetTwoWayNotEnabledError",
     "TooManyLinesError",
     "UnsupportedCharactersError",
     "check_text",
@@ -65,10 +95,8 @@ __all__ = [
     "is_stale",
     "iso",
     "normalize",
-    "normalize_many",
     "parse_delivery_reports",
     "parse_replies",
     "read_limited",
-    "segments",
     "split_code",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from itertools import repeat
 from operator import contains
@@ -292,8 +292,3 @@ class RecentLines:
 def iso(when: datetime) -> str:
     """ISO 8601 in the provider's +08:00."""
     return when.astimezone(PROVIDER_TZ).isoformat()
-
-
-def now_provider() -> datetime:
-    """Now on the provider's clock."""
-    return datetime.now(UTC).astimezone(PROVIDER_TZ)

@@ -61,7 +61,6 @@ def _forms(secret: str) -> list[str]:
 class Credit:
     """The answer to a credit query."""
 
-    account: str
     points: int
 
 
@@ -108,8 +107,8 @@ class SmsGetClient:
     async def query_credit(self) -> Credit:
         """Return the account's remaining points."""
         fields = await self._request("api_query_credit.php", {}, idempotent=True)
-        account, points = self._split(fields, 2)
-        return Credit(account, self._int(points))
+        _account, points = self._split(fields, 2)
+        return Credit(self._int(points))
 
     async def send(
         self,

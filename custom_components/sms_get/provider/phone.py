@@ -138,12 +138,3 @@ def _from_international(text: str, raw: str) -> PhoneNumber:
     if not country.pattern.fullmatch(number):
         raise InvalidPhoneNumberError(raw)
     return PhoneNumber(number, country.iso)
-
-
-def normalize_many(raws: list[str]) -> list[PhoneNumber]:
-    """Normalise numbers, dropping duplicates and keeping the first order."""
-    seen: dict[str, PhoneNumber] = {}
-    for raw in raws:
-        phone = normalize(raw)
-        seen.setdefault(phone.number, phone)
-    return list(seen.values())
