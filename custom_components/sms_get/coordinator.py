@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
@@ -61,23 +61,49 @@ class SmsGetCoordinator(DataUpdateCoordinator[int]):
         )
         self.client = client
 
+    async def async_config_entry_first_refresh(self) -> None:
+        """Query the credit at setup; when that fails, say why in the entry's state."""
+        try:
+            await super().async_config_entry_first_refresh()
+        except ConfigEntryNotReady as err:
+            # Home Assistant 2025 raises it without the reason our refresh gave.
+            failure = self.last_exception
+            if err.translation_key is None and isinstance(failure, UpdateFailed):
+                raise ConfigEntryNotReady(
+                    translation_domain=failure.translation_domain,
+                    translation_key=failure.translation_key,
+                    translation_placeholders=failure.translation_placeholders,
+                ) from failure
+            raise
+
     async def _async_update_data(self) -> int:
         try:
             credit = await self.client.query_credit()
-        except SmsGetAuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="auth_failed"
-            ) from err
         except SmsGetError as err:
-            self.async_provider_failed(err)
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise self._update_error(err) from err
         self.async_provider_succeeded()
         self.async_check_low_credit(credit.points)
         return credit.points
+
+    def _update_error(self, err: SmsGetError) -> ConfigEntryAuthFailed | UpdateFailed:
+        """Return the translated error of a failed credit query."""
+        if isinstance(err, SmsGetAuthenticationError):
+            return ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="auth_failed"
+            )
+        self.async_provider_failed(err)
+        placeholders: dict[str, str] | None = {"error": str(err)}
+        if self.config_entry.state is not ConfigEntryState.SETUP_IN_PROGRESS:
+            key = "update_failed"
+        elif isinstance(err, SmsGetIpNotAllowedError):
+            key, placeholders = "setup_ip_not_allowed", None
+        else:
+            key = "setup_failed"
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders=placeholders,
+        )
 
     @callback
     def async_set_credit(self, points: int) -> None:
