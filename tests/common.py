@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
+
+from custom_components.sms_get.provider import DEFAULT_TIMEOUT
+from simulator import Fault, Simulator
 
 
 def assert_platform_snapshot(
@@ -45,3 +53,23 @@ def assert_platform_snapshot(
             "state": state.state,
             "attributes": {str(key): value for key, value in state.attributes.items()},
         } == snapshot(name=f"{entry.entity_id}-state")
+
+
+async def async_time_out[T](
+    hass: HomeAssistant, simulator: Simulator, call: Awaitable[T]
+) -> T:
+    """Await call while SMS-Get keeps its next answer back past the request timeout.
+
+    The client's timer is fired through Home Assistant's test clock: the request times
+    out as after DEFAULT_TIMEOUT seconds, without the test waiting for them.
+    """
+    simulator.faults.append(Fault.delay(2 * DEFAULT_TIMEOUT))
+    sent = len(simulator.requests)
+    task = asyncio.ensure_future(call)
+    # The simulator records requests as they arrive; it has no event to wait on.
+    while len(simulator.requests) == sent and not task.done():  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
+    async_fire_time_changed(
+        hass, dt_util.utcnow() + timedelta(seconds=DEFAULT_TIMEOUT + 1)
+    )
+    return await task

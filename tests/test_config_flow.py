@@ -24,16 +24,17 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-import custom_components.sms_get as integration
-from custom_components.sms_get import config_flow, const
+from custom_components.sms_get import const
 from simulator import Account, Fault, Simulator
 
+from .common import async_time_out
 from .conftest import EXTERNAL_URL, PASSWORD, USERNAME, WEBHOOK_ID
 
 NEW_PASSWORD = "n3w-Pa55word"
 CREDIT = "api_query_credit.php"
 
-type Arrange = Callable[[Simulator, dict[str, Any]], None]
+# Makes the check fail; True when SMS-Get is to keep its answer back past the timeout.
+type Arrange = Callable[[Simulator, dict[str, Any]], bool | None]
 
 
 def _closed_port_url() -> str:
@@ -72,8 +73,8 @@ def _refused(sim: Simulator, user_input: dict[str, Any]) -> None:
         sim.faults.append(Fault.drop())
 
 
-def _timeout(sim: Simulator, user_input: dict[str, Any]) -> None:
-    sim.faults.append(Fault.delay(5))
+def _timeout(sim: Simulator, user_input: dict[str, Any]) -> bool:
+    return True
 
 
 # Every way the credential check can fail, and the form error it shows.
@@ -102,11 +103,17 @@ ERRORS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def short_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Requests give up after 50 ms, so a timeout costs no real time."""
-    monkeypatch.setattr(config_flow, "REQUEST_TIMEOUT", 0.05)
-    monkeypatch.setattr(integration, "REQUEST_TIMEOUT", 0.05)
+async def _async_submit(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    arrange: Arrange,
+    flow_id: str,
+    user_input: dict[str, Any],
+) -> dict[str, Any]:
+    """Submit the form with the failure arranged."""
+    late = arrange(simulator, user_input)
+    submit = hass.config_entries.flow.async_configure(flow_id, user_input)
+    return dict(await (async_time_out(hass, simulator, submit) if late else submit))
 
 
 def _credit_queries(sim: Simulator) -> int:
@@ -214,10 +221,8 @@ async def test_user_flow_errors(
     """Each failure shows its error, keeps what was typed, and can be recovered."""
     result = await _start_user_flow(hass)
     user_input = _user_input(simulator.url)
-    arrange(simulator, user_input)
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input
+    result = await _async_submit(
+        hass, simulator, arrange, result["flow_id"], user_input
     )
 
     assert result["type"] is FlowResultType.FORM
@@ -403,10 +408,8 @@ async def test_reauth_errors(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reauth_confirm"
     user_input = {CONF_PASSWORD: NEW_PASSWORD}
-    arrange(simulator, user_input)
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input
+    result = await _async_submit(
+        hass, simulator, arrange, result["flow_id"], user_input
     )
 
     assert result["type"] is FlowResultType.FORM
@@ -495,10 +498,8 @@ async def test_reconfigure_errors(
     simulator.accounts[USERNAME].password = NEW_PASSWORD
     result = await init_integration.start_reconfigure_flow(hass)
     user_input = _user_input(simulator.url, password=NEW_PASSWORD)
-    arrange(simulator, user_input)
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input
+    result = await _async_submit(
+        hass, simulator, arrange, result["flow_id"], user_input
     )
 
     assert result["type"] is FlowResultType.FORM

@@ -31,12 +31,16 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.sms_get.const import DOMAIN, EVENT_MESSAGE_SENT
 from simulator import Account, Fault, RecordedRequest, Simulator
 
+from .common import async_time_out
 from .conftest import PASSWORD, USERNAME
 
 SEND = "api_send.php"
 PHONE = "0912345678"
 RECIPIENT = "notify.mom"
 CREDIT_SENSOR = "sensor.sms_get_hauser_credit"
+
+# SMS-Get keeps its answer back until the request timed out.
+TIMEOUT = "timeout"
 
 type Caller = Callable[[HomeAssistant, str], Awaitable[dict[str, Any] | None]]
 
@@ -136,29 +140,12 @@ def mock_config_entry(entry_data: dict[str, Any]) -> MockConfigEntry:
 
 
 @pytest.fixture
-def request_timeout() -> float | None:
-    """The request timeout: 30 s made short, for the provider's 40 s answer."""
-    return 0.05
-
-
-@pytest.fixture
-def environment(
-    external_url: str, monkeypatch: pytest.MonkeyPatch, request_timeout: float | None
-) -> None:
-    """An external URL, and the request timeout of the test."""
-    if request_timeout is not None:
-        monkeypatch.setattr(
-            "custom_components.sms_get.REQUEST_TIMEOUT", request_timeout
-        )
-
-
-@pytest.fixture
 async def scene(
     hass: HomeAssistant,
     provider: tuple[Simulator, ProviderTap],
     mock_config_entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
-    environment: None,
+    external_url: str,
 ) -> Scene:
     """The entry set up, every logger at debug."""
     caplog.set_level(logging.DEBUG)
@@ -237,7 +224,8 @@ class FaultCase:
     """A broken answer and the error it must give."""
 
     # None: the answer is cut off half-way by the tap.
-    fault: Fault | None
+    # None: the answer cut off half-way.
+    fault: Fault | str | None
     translation_key: str
     detail: str
     # Whether the provider took the message before the fault.
@@ -291,7 +279,7 @@ FAULTS = pytest.mark.parametrize(
         ),
         pytest.param(
             FaultCase(
-                Fault.delay(40),
+                TIMEOUT,
                 "outcome_unknown",
                 "No answer from SMS-Get at {url} after the request was sent",
                 False,
@@ -322,13 +310,16 @@ async def test_send_fault(
     """A broken answer: a translated error, one request only, then back to normal."""
     simulator = scene.simulator
     events = async_capture_events(hass, EVENT_MESSAGE_SENT)
+    call = caller(hass, "Storm warning")
     if case.fault is None:
         scene.tap.armed = True
+    elif case.fault == TIMEOUT:
+        call = async_time_out(hass, simulator, call)
     else:
         simulator.faults.append(case.fault)
 
     with pytest.raises(HomeAssistantError) as exc_info:
-        await caller(hass, "Storm warning")
+        await call
 
     err = exc_info.value
     assert not isinstance(err, ServiceValidationError)
@@ -355,7 +346,6 @@ async def test_send_fault(
     assert_clean_log(scene.caplog)
 
 
-@pytest.mark.parametrize("request_timeout", [None])
 @pytest.mark.parametrize(
     ("caller", "refusal"),
     [
@@ -404,7 +394,6 @@ async def test_unloaded_while_sending(
     assert_clean_log(scene.caplog)
 
 
-@pytest.mark.parametrize("request_timeout", [None])
 @pytest.mark.parametrize("via", ["action_call", "script"])
 async def test_home_assistant_stops_while_sending(
     hass: HomeAssistant, scene: Scene, via: str

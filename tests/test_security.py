@@ -44,6 +44,7 @@ from custom_components.sms_get.const import CONF_ADVANCED, CONF_API_URL, DOMAIN
 from custom_components.sms_get.provider import SmsGetClient, SmsGetError
 from simulator import Account, Fault, Simulator
 
+from .common import async_time_out
 from .conftest import USERNAME, WEBHOOK_ID
 
 SECRET = "Zq9/+&= ?%#x-Pa55"
@@ -142,13 +143,6 @@ def entry_data(entry_data: dict[str, Any]) -> dict[str, Any]:
     return {**entry_data, CONF_PASSWORD: SECRET}
 
 
-@pytest.fixture
-def short_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A request timeout short enough for a test (setup and config flow alike)."""
-    monkeypatch.setattr("custom_components.sms_get.REQUEST_TIMEOUT", 0.05)
-    monkeypatch.setattr("custom_components.sms_get.config_flow.REQUEST_TIMEOUT", 0.05)
-
-
 def _no_password_in_urls(sim: Simulator) -> None:
     """Credentials travel in POST bodies only, never in a URL's query string."""
     assert sim.requests
@@ -158,10 +152,12 @@ def _no_password_in_urls(sim: Simulator) -> None:
         assert not leaked(repr(request.query))
 
 
+# SMS-Get keeps its answer back until the request timed out.
+TIMEOUT = "timeout"
 # Provider faults that each take a different error path.
-FAULTS = [
+FAULTS: list[Fault | str] = [
     Fault.drop(),
-    Fault.delay(1),
+    TIMEOUT,
     Fault.status(500),
     Fault.html(),
     Fault.empty(),
@@ -173,7 +169,21 @@ FAULTS = [
 ]
 
 
-@pytest.mark.usefixtures("external_url", "short_timeout")
+async def _with_fault[T](
+    hass: HomeAssistant,
+    simulator: Simulator,
+    fault: Fault | str | None,
+    call: Awaitable[T],
+) -> T:
+    """Await call with SMS-Get failing its next request that way."""
+    if fault == TIMEOUT:
+        return await async_time_out(hass, simulator, call)
+    if isinstance(fault, Fault):
+        simulator.faults.append(fault)
+    return await call
+
+
+@pytest.mark.usefixtures("external_url")
 async def test_webhook_id_is_random_from_secrets(
     hass: HomeAssistant, simulator: Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -219,7 +229,7 @@ async def test_webhook_id_is_random_from_secrets(
         assert len(webhook_id) >= 32
 
 
-@pytest.mark.usefixtures("external_url", "short_timeout")
+@pytest.mark.usefixtures("external_url")
 async def test_password_never_shown_in_flows(
     hass: HomeAssistant, simulator: Simulator, witness: Witness
 ) -> None:
@@ -233,14 +243,15 @@ async def test_password_never_shown_in_flows(
         DOMAIN, context={"source": SOURCE_USER}
     )
     for fault in [*FAULTS, None]:
-        if fault is not None:
-            simulator.faults.append(fault)
         typed = dict(user_input)
         if fault is None:
             # A wrong password last: the typed one must not show either.
             typed[CONF_PASSWORD] = WRONG_SECRET
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], typed
+        result = await _with_fault(
+            hass,
+            simulator,
+            fault,
+            hass.config_entries.flow.async_configure(result["flow_id"], typed),
         )
         witness.saw(result)
         assert result["type"] is FlowResultType.FORM
@@ -262,10 +273,12 @@ async def test_password_never_shown_in_flows(
     (flow,) = entry.async_get_active_flows(hass, {SOURCE_REAUTH})
     simulator.accounts[USERNAME].password = NEW_SECRET
     for fault in [*FAULTS[:6], None]:
-        if fault is not None:
-            simulator.faults.append(fault)
-        result = await hass.config_entries.flow.async_configure(
-            flow["flow_id"], {CONF_PASSWORD: WRONG_SECRET if fault is None else SECRET}
+        typed = {CONF_PASSWORD: WRONG_SECRET if fault is None else SECRET}
+        result = await _with_fault(
+            hass,
+            simulator,
+            fault,
+            hass.config_entries.flow.async_configure(flow["flow_id"], typed),
         )
         witness.saw(result)
         assert result["errors"]
@@ -283,11 +296,12 @@ async def test_password_never_shown_in_flows(
         DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
     )
     for fault in [*FAULTS[:6], None]:
-        if fault is not None:
-            simulator.faults.append(fault)
         typed = {**user_input, CONF_PASSWORD: WRONG_SECRET if fault is None else SECRET}
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], typed
+        result = await _with_fault(
+            hass,
+            simulator,
+            fault,
+            hass.config_entries.flow.async_configure(result["flow_id"], typed),
         )
         witness.saw(result)
         assert result["errors"]
@@ -302,7 +316,7 @@ async def test_password_never_shown_in_flows(
     witness.assert_no_password()
 
 
-@pytest.mark.usefixtures("external_url", "short_timeout")
+@pytest.mark.usefixtures("external_url")
 async def test_password_never_shown_while_running(
     hass: HomeAssistant,
     simulator: Simulator,
@@ -317,8 +331,9 @@ async def test_password_never_shown_while_running(
     entry = mock_config_entry
     # Setup refused by each fault, retried, then loaded.
     for fault in FAULTS:
-        simulator.faults.append(fault)
-        await hass.config_entries.async_setup(entry.entry_id)
+        await _with_fault(
+            hass, simulator, fault, hass.config_entries.async_setup(entry.entry_id)
+        )
         await hass.async_block_till_done()
         assert entry.state is not ConfigEntryState.LOADED
         assert not simulator.faults
@@ -330,24 +345,30 @@ async def test_password_never_shown_while_running(
     assert entry.state is ConfigEntryState.LOADED
 
     # The half-hourly poll failing each way (a 005 ends in reauthentication).
-    for fault in FAULTS:
-        simulator.faults.append(fault)
+    async def poll() -> None:
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=31))
         await hass.async_block_till_done(wait_background_tasks=True)
+
+    for fault in FAULTS:
+        await _with_fault(hass, simulator, fault, poll())
         assert not simulator.faults
     for flow in entry.async_get_active_flows(hass, {SOURCE_REAUTH}):
         hass.config_entries.flow.async_abort(flow["flow_id"])
 
     # Sends failing each way, a partial send, and a refused number.
     for fault in FAULTS:
-        simulator.faults.append(fault)
         await witness.expect_error(
-            hass.services.async_call(
-                DOMAIN,
-                "send_message",
-                {"message": "Hi", "recipients": ["0912345678"]},
-                blocking=True,
-                return_response=True,
+            _with_fault(
+                hass,
+                simulator,
+                fault,
+                hass.services.async_call(
+                    DOMAIN,
+                    "send_message",
+                    {"message": "Hi", "recipients": ["0912345678"]},
+                    blocking=True,
+                    return_response=True,
+                ),
             )
         )
     simulator.faults.extend([Fault.delay(0), Fault.code("009")])

@@ -27,6 +27,7 @@ from syrupy.matchers import path_type
 from custom_components.sms_get.const import DOMAIN
 from simulator import Account, Fault, RecordedRequest, Simulator
 
+from .common import async_time_out
 from .conftest import PASSWORD, USERNAME
 
 CREDIT_SENSOR = "sensor.sms_get_hauser_credit"
@@ -524,18 +525,17 @@ async def test_send_timeout_outcome_unknown(
     simulator: Simulator,
     mock_config_entry: MockConfigEntry,
     external_url: str,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A send without an answer is not re-sent; the error says the outcome is unknown."""
-    monkeypatch.setattr("custom_components.sms_get.REQUEST_TIMEOUT", 0.2)
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     events = async_capture_events(hass, "sms_get_message_sent")
-    simulator.faults.append(Fault.delay(1))
 
     with pytest.raises(HomeAssistantError) as exc_info:
-        await send(hass, message="Hi", recipients=["0912345678"])
+        await async_time_out(
+            hass, simulator, send(hass, message="Hi", recipients=["0912345678"])
+        )
 
     assert exc_info.value.translation_key == "outcome_unknown"
     message = str(exc_info.value)

@@ -6,29 +6,15 @@ from homeassistant.components.webhook import (
     async_register as async_register_webhook,
     async_unregister as async_unregister_webhook,
 )
-from homeassistant.const import (
-    CONF_NAME,
-    CONF_PASSWORD,
-    CONF_USERNAME,
-    CONF_WEBHOOK_ID,
-    Platform,
-)
+from homeassistant.const import CONF_NAME, CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, discovery
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
-from homeassistant.helpers.update_coordinator import UpdateFailed
 
-from .const import CONF_API_URL, CONF_CLOUDHOOK_URL, DOMAIN, REQUEST_TIMEOUT
+from .client import create_client
+from .const import CONF_CLOUDHOOK_URL, DOMAIN
 from .coordinator import SmsGetConfigEntry, SmsGetCoordinator, SmsGetData
 from .messaging import async_wait_for_sends_at_shutdown
-from .provider import (
-    DEFAULT_BASE_URL,
-    SmsGetClient,
-    SmsGetError,
-    SmsGetIpNotAllowedError,
-)
 from .services import async_setup_services
 from .spending import async_remove_spending, async_setup_spending
 from .webhook import (
@@ -50,30 +36,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> bool:
     """Set up one SMS-Get account."""
-    client = SmsGetClient(
-        async_get_clientsession(hass),
-        entry.data[CONF_USERNAME],
-        entry.data[CONF_PASSWORD],
-        base_url=entry.data.get(CONF_API_URL, DEFAULT_BASE_URL),
-        timeout=REQUEST_TIMEOUT,
-    )
+    client = create_client(hass, entry.data)
     coordinator = SmsGetCoordinator(hass, entry, client)
-    try:
-        await coordinator.async_config_entry_first_refresh()
-    except ConfigEntryNotReady as err:
-        # The first refresh raises without a message; say what went wrong.
-        cause = err.__cause__
-        if isinstance(cause, UpdateFailed) and isinstance(cause.__cause__, SmsGetError):
-            cause = cause.__cause__
-        if isinstance(cause, SmsGetIpNotAllowedError):
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN, translation_key="setup_ip_not_allowed"
-            ) from cause
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="setup_failed",
-            translation_placeholders={"error": str(cause)},
-        ) from cause
+    await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = SmsGetData(client, coordinator)
     await async_setup_spending(hass, entry)
 

@@ -18,7 +18,6 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_NAME, CONF_PASSWORD, CONF_USERNAME, CONF_WEBHOOK_ID
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
     ConversationAgentSelector,
@@ -30,6 +29,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
+from . import client
 from .const import (
     CONF_ADVANCED,
     CONF_API_URL,
@@ -48,14 +48,12 @@ from .const import (
     DOMAIN,
     LOGGER,
     MAX_ASSIST_ANSWER_SEGMENTS,
-    REQUEST_TIMEOUT,
     SUBENTRY_RECIPIENT,
 )
 from .provider import (
     DEFAULT_BASE_URL,
     InvalidPhoneNumberError,
     SmsGetAuthenticationError,
-    SmsGetClient,
     SmsGetConnectionError,
     SmsGetIpNotAllowedError,
     SmsGetOutcomeUnknownError,
@@ -101,19 +99,10 @@ class SmsGetConfigFlow(ConfigFlow, domain=DOMAIN):
         """Two-way code and low-credit threshold."""
         return SmsGetOptionsFlow()
 
-    async def _async_check(
-        self, username: str, password: str, api_url: str
-    ) -> dict[str, str]:
-        """One credit query; form errors keyed by base."""
-        client = SmsGetClient(
-            async_get_clientsession(self.hass),
-            username,
-            password,
-            base_url=api_url,
-            timeout=REQUEST_TIMEOUT,
-        )
+    async def _async_check(self, data: dict[str, Any]) -> dict[str, str]:
+        """Query the credit once; return form errors keyed by base."""
         try:
-            await client.query_credit()
+            await client.create_client(self.hass, data).query_credit()
         except SmsGetAuthenticationError:
             return {"base": "invalid_auth"}
         except SmsGetIpNotAllowedError:
@@ -137,22 +126,18 @@ class SmsGetConfigFlow(ConfigFlow, domain=DOMAIN):
         username, api_url = "", DEFAULT_BASE_URL
         if user_input is not None:
             username = user_input[CONF_USERNAME].strip()
-            api_url = (
-                user_input.get(CONF_ADVANCED, {}).get(CONF_API_URL) or DEFAULT_BASE_URL
-            )
+            api_url = client.api_url(user_input.get(CONF_ADVANCED, {}))
             await self.async_set_unique_id(username)
             self._abort_if_unique_id_configured()
-            errors = await self._async_check(
-                username, user_input[CONF_PASSWORD], api_url
-            )
+            data = {
+                CONF_USERNAME: username,
+                CONF_PASSWORD: user_input[CONF_PASSWORD],
+                CONF_API_URL: api_url,
+            }
+            errors = await self._async_check(data)
             if not errors:
                 webhook_id = secrets.token_hex(32)
-                data = {
-                    CONF_USERNAME: username,
-                    CONF_PASSWORD: user_input[CONF_PASSWORD],
-                    CONF_API_URL: api_url,
-                    CONF_WEBHOOK_ID: webhook_id,
-                }
+                data[CONF_WEBHOOK_ID] = webhook_id
                 if url := await async_create_cloudhook(self.hass, webhook_id):
                     data[CONF_CLOUDHOOK_URL] = url
                 return self.async_create_entry(
@@ -201,9 +186,7 @@ class SmsGetConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             errors = await self._async_check(
-                entry.data[CONF_USERNAME],
-                user_input[CONF_PASSWORD],
-                entry.data.get(CONF_API_URL, DEFAULT_BASE_URL),
+                {**entry.data, CONF_PASSWORD: user_input[CONF_PASSWORD]}
             )
             if not errors:
                 return self._async_save_and_reload(
@@ -225,16 +208,18 @@ class SmsGetConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         username = entry.data[CONF_USERNAME]
-        api_url = entry.data.get(CONF_API_URL, DEFAULT_BASE_URL)
+        api_url = client.api_url(entry.data)
         if user_input is not None:
             username = user_input[CONF_USERNAME].strip()
-            api_url = (
-                user_input.get(CONF_ADVANCED, {}).get(CONF_API_URL) or DEFAULT_BASE_URL
-            )
+            api_url = client.api_url(user_input.get(CONF_ADVANCED, {}))
             await self.async_set_unique_id(username)
             self._abort_if_unique_id_mismatch(reason="wrong_account")
             errors = await self._async_check(
-                username, user_input[CONF_PASSWORD], api_url
+                {
+                    CONF_USERNAME: username,
+                    CONF_PASSWORD: user_input[CONF_PASSWORD],
+                    CONF_API_URL: api_url,
+                }
             )
             if not errors:
                 return self._async_save_and_reload(

@@ -27,7 +27,6 @@ DEFAULT_CONVERSATION_AGENT: Final = "conversation.home_assistant"
 DEFAULT_ASSIST_ANSWER_SEGMENTS: Final = 2
 MAX_ASSIST_ANSWER_SEGMENTS: Final = 5
 CREDIT_INTERVAL: Final = timedelta(minutes=30)
-REQUEST_TIMEOUT: Final = 30.0
 
 SUBENTRY_RECIPIENT: Final = "recipient"
 
