@@ -87,10 +87,7 @@ async def _async_update_listener(hass: HomeAssistant, entry: SmsGetConfigEntry) 
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> bool:
-    """Unload an account, removing only its own notify service."""
-    if (service := entry.runtime_data.notify_service) is not None:
-        await service.async_unregister_services()
-        entry.runtime_data.notify_service = None
+    """Unload an account."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 

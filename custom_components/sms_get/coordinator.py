@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
@@ -28,9 +27,6 @@ from .provider import (
     SmsGetIpNotAllowedError,
 )
 
-if TYPE_CHECKING:
-    from homeassistant.components.notify.legacy import BaseNotificationService
-
 type SmsGetConfigEntry = ConfigEntry[SmsGetData]
 
 
@@ -40,7 +36,6 @@ class SmsGetData:
 
     client: SmsGetClient
     coordinator: SmsGetCoordinator
-    notify_service: BaseNotificationService | None = None
 
 
 class SmsGetCoordinator(DataUpdateCoordinator[int]):

@@ -7,7 +7,7 @@ from typing import Any
 from homeassistant.components.notify import NotifyEntity
 from homeassistant.components.notify.const import ATTR_DATA, ATTR_TARGET, ATTR_TITLE
 from homeassistant.components.notify.legacy import BaseNotificationService
-from homeassistant.config_entries import ConfigSubentry
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -22,6 +22,8 @@ from .messaging import async_send, validate
 from .schema import vol
 
 PARALLEL_UPDATES = 0
+
+_SET_UP = (ConfigEntryState.SETUP_IN_PROGRESS, ConfigEntryState.LOADED)
 
 NOTIFY_DATA_SCHEMA = vol.Schema(
     {
@@ -81,10 +83,12 @@ async def async_get_service(
     entry: SmsGetConfigEntry | None = hass.config_entries.async_get_entry(
         discovery_info["entry_id"]
     )
-    if entry is None or not hasattr(entry, "runtime_data"):
+    # The platform loads while the entry finishes its setup; gone if unloaded since.
+    if entry is None or entry.state not in _SET_UP:
         return None
     service = SmsGetNotificationService(entry)
-    entry.runtime_data.notify_service = service
+    # Unloading the account removes its own service, not the others' of notify.
+    entry.async_on_unload(service.async_unregister_services)
     return service
 
 
