@@ -159,6 +159,9 @@ def _used_keys() -> tuple[dict[str, str], dict[str, str], list[str]]:
                     continue
                 where = f"{name}.py:{node.lineno}"
                 target_keys = issues if is_issue else exceptions
+                if isinstance(value, ast.Attribute) and value.attr == "translation_key":
+                    # Copied from a translated error: checked where that was made.
+                    continue
                 keys = _literals(value, dicts)
                 if isinstance(value, ast.Name):
                     if value.id in constants:

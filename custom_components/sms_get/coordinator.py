@@ -87,17 +87,19 @@ class SmsGetCoordinator(DataUpdateCoordinator[int]):
                 translation_domain=DOMAIN, translation_key="auth_failed"
             )
         self.async_provider_failed(err)
-        placeholders: dict[str, str] | None = {"error": str(err)}
         if self.config_entry.state is not ConfigEntryState.SETUP_IN_PROGRESS:
             key = "update_failed"
         elif isinstance(err, SmsGetIpNotAllowedError):
-            key, placeholders = "setup_ip_not_allowed", None
+            # What to do about it, rather than the provider's words.
+            return UpdateFailed(
+                translation_domain=DOMAIN, translation_key="setup_ip_not_allowed"
+            )
         else:
             key = "setup_failed"
         return UpdateFailed(
             translation_domain=DOMAIN,
             translation_key=key,
-            translation_placeholders=placeholders,
+            translation_placeholders={"error": str(err)},
         )
 
     @callback
