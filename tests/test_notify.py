@@ -10,10 +10,12 @@ from homeassistant.components.notify import (
     ATTR_TITLE,
     DOMAIN as NOTIFY_DOMAIN,
     SERVICE_SEND_MESSAGE,
+    NotifyEntityFeature,
 )
 from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.const import (
     ATTR_ENTITY_ID,
+    ATTR_SUPPORTED_FEATURES,
     CONF_NAME,
     CONF_PASSWORD,
     CONF_USERNAME,
@@ -286,6 +288,8 @@ async def test_recipient_entities(
         assert state is not None
         assert state.state == STATE_UNKNOWN
         assert state.attributes["friendly_name"] == name
+        # The frontend offers the title field.
+        assert state.attributes[ATTR_SUPPORTED_FEATURES] == NotifyEntityFeature.TITLE
 
 
 @pytest.mark.parametrize(
@@ -340,7 +344,7 @@ async def test_recipient_send_message_errors(
             blocking=True,
         )
     assert exc_info.value.translation_key == "unsupported_characters"
-    assert exc_info.value.translation_placeholders == {"characters": "🥰"}
+    assert exc_info.value.translation_placeholders == {"characters": "🥰 (U+1F970)"}
     assert sends(simulator) == []
 
     simulator.faults.append(Fault.code("004"))

@@ -300,7 +300,7 @@ async def _assert_recovers(hass: HomeAssistant, simulator: Simulator) -> None:
         pytest.param(
             {"message": "Dinner is ready 🍜", "recipients": ["0912345678"]},
             "unsupported_characters",
-            {"characters": "🍜"},
+            {"characters": "🍜 (U+1F35C)"},
             id="emoji",
         ),
         pytest.param(
@@ -367,7 +367,7 @@ async def test_schedule_in_past_is_named(
 
     assert exc_info.value.translation_key == "schedule_in_past"
     assert exc_info.value.translation_placeholders == {
-        "schedule": "2026-12-31T12:59:00+01:00"
+        "schedule": "2026-12-31 12:59 (Europe/Amsterdam)"
     }
     assert sends(simulator) == []
 

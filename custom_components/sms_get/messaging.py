@@ -78,9 +78,9 @@ def validate(
     try:
         check_text(message)
     except UnsupportedCharactersError as err:
-        raise _invalid(
-            "unsupported_characters", characters=" ".join(err.characters)
-        ) from err
+        # Code points too: many screens cannot draw these characters.
+        characters = ", ".join(f"{char} (U+{ord(char):04X})" for char in err.characters)
+        raise _invalid("unsupported_characters", characters=characters) from err
     phones: dict[str, PhoneNumber] = {}
     for raw in recipients or ():
         try:
@@ -96,8 +96,14 @@ def validate(
         if schedule.tzinfo is None:
             schedule = schedule.replace(tzinfo=dt_util.get_default_time_zone())
         if schedule <= dt_util.utcnow():
-            raise _invalid("schedule_in_past", schedule=schedule.isoformat())
+            raise _invalid("schedule_in_past", schedule=_local_time(schedule))
     return Outgoing(message, list(phones.values()), two_way, schedule)
+
+
+def _local_time(when: datetime) -> str:
+    """Return the time as a person reads it, in Home Assistant's time zone."""
+    zone = dt_util.get_default_time_zone()
+    return f"{when.astimezone(zone):%Y-%m-%d %H:%M} ({zone})"
 
 
 def estimate_response(outgoing: Outgoing) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.components.notify import NotifyEntity
+from homeassistant.components.notify import NotifyEntity, NotifyEntityFeature
 from homeassistant.components.notify.const import ATTR_DATA, ATTR_TARGET, ATTR_TITLE
 from homeassistant.components.notify.legacy import BaseNotificationService
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
@@ -52,6 +52,7 @@ class SmsGetRecipientEntity(NotifyEntity):
     _attr_has_entity_name = True
     _attr_name = None
     _attr_translation_key = "recipient"
+    _attr_supported_features = NotifyEntityFeature.TITLE
 
     def __init__(self, entry: SmsGetConfigEntry, subentry: ConfigSubentry) -> None:
         """Attach to the recipient's own device."""
