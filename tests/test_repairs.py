@@ -235,3 +235,38 @@ async def test_low_credit_threshold_option(
         "url": "https://sms-get.com",
     }
     assert placeholders == (expected if points < threshold else None)
+
+
+async def test_removing_the_entry_removes_its_issues(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Both repairs of an account go with it; another account's stay."""
+    other = MockConfigEntry(domain=DOMAIN, title="other", unique_id="other")
+    other.add_to_hass(hass)
+    other_issue = f"low_credit_{other.entry_id}"
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        other_issue,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="low_credit",
+    )
+    simulator.accounts[USERNAME].points = 10
+    await _poll(hass, freezer)
+    simulator.accounts[USERNAME].allowed_ips = ELSEWHERE
+    with pytest.raises(HomeAssistantError):
+        await _send(hass, "0912345678")
+    assert issue_registry.async_get_issue(DOMAIN, LOW_CREDIT_ISSUE) is not None
+    _assert_ip_issue(issue_registry)
+
+    assert await hass.config_entries.async_remove(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert issue_registry.async_get_issue(DOMAIN, LOW_CREDIT_ISSUE) is None
+    assert issue_registry.async_get_issue(DOMAIN, IP_ISSUE) is None
+    assert issue_registry.async_get_issue(DOMAIN, other_issue) is not None

@@ -8,11 +8,15 @@ from homeassistant.components.webhook import (
 )
 from homeassistant.const import CONF_NAME, CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv, discovery
+from homeassistant.helpers import (
+    config_validation as cv,
+    discovery,
+    issue_registry as ir,
+)
 from homeassistant.helpers.typing import ConfigType
 
 from .client import create_client
-from .const import CONF_CLOUDHOOK_URL, DOMAIN
+from .const import CONF_CLOUDHOOK_URL, DOMAIN, ENTRY_ISSUES, entry_issue_id
 from .coordinator import SmsGetConfigEntry, SmsGetCoordinator, SmsGetData
 from .messaging import async_wait_for_sends_at_shutdown
 from .services import async_setup_services
@@ -92,7 +96,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> b
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> None:
-    """Delete the cloudhook and the spending counts of a removed account."""
+    """Delete the cloudhook, the spending counts and the repairs of a removed account."""
     await async_remove_spending(hass, entry)
+    for issue in ENTRY_ISSUES:
+        ir.async_delete_issue(hass, DOMAIN, entry_issue_id(issue, entry.entry_id))
     if CONF_CLOUDHOOK_URL in entry.data:
         await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])

@@ -43,6 +43,12 @@ EVENT_REPLY_RECEIVED: Final = "sms_get_reply_received"
 ISSUE_LOW_CREDIT: Final = "low_credit"
 ISSUE_IP_NOT_ALLOWED: Final = "ip_not_allowed"
 ISSUE_DAILY_LIMIT_REACHED: Final = "daily_limit_reached"
+# The repair issues an account raises of its own, removed with it.
+ENTRY_ISSUES: Final = (
+    ISSUE_LOW_CREDIT,
+    ISSUE_IP_NOT_ALLOWED,
+    ISSUE_DAILY_LIMIT_REACHED,
+)
 
 TOP_UP_URL: Final = "https://sms-get.com"
 MAX_CALLBACK_BYTES: Final = 1024 * 1024
@@ -52,3 +58,8 @@ WARNING_INTERVAL: Final = 60.0
 def signal_callback(entry_id: str, event_type: str) -> str:
     """Dispatcher signal carrying one kind of callback of one entry to its event entity."""
     return f"{DOMAIN}_{entry_id}_{event_type}"
+
+
+def entry_issue_id(issue: str, entry_id: str) -> str:
+    """Return the ID of one account's repair issue of that kind."""
+    return f"{issue}_{entry_id}"

@@ -19,6 +19,7 @@ from .const import (
     ISSUE_LOW_CREDIT,
     LOGGER,
     TOP_UP_URL,
+    entry_issue_id,
 )
 from .provider import (
     SmsGetAuthenticationError,
@@ -157,4 +158,4 @@ class SmsGetCoordinator(DataUpdateCoordinator[int]):
             ir.async_delete_issue(self.hass, DOMAIN, issue_id)
 
     def _issue_id(self, issue: str) -> str:
-        return f"{issue}_{self.config_entry.entry_id}"
+        return entry_issue_id(issue, self.config_entry.entry_id)

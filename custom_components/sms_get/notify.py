@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.components.notify import NotifyEntity, NotifyEntityFeature
+from homeassistant.components.notify import NotifyEntity
 from homeassistant.components.notify.const import ATTR_DATA, ATTR_TARGET, ATTR_TITLE
 from homeassistant.components.notify.legacy import BaseNotificationService
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
@@ -15,6 +15,11 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
+
+try:  # Home Assistant 2026 defines it in const, 2025 in the package
+    from homeassistant.components.notify.const import NotifyEntityFeature  # type: ignore[attr-defined, unused-ignore]
+except ImportError:
+    from homeassistant.components.notify import NotifyEntityFeature  # type: ignore[attr-defined, no-redef, unused-ignore]
 
 from .const import ATTR_SCHEDULE, ATTR_TWO_WAY, CONF_PHONE, DOMAIN, SUBENTRY_RECIPIENT
 from .coordinator import SmsGetConfigEntry
