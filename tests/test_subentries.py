@@ -10,12 +10,19 @@ from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigSubentryData,
 )
-from homeassistant.const import CONF_NAME
+from homeassistant.const import CONF_NAME, EVENT_STATE_CHANGED
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
 
 from custom_components.sms_get.const import (
     CONF_ASSIST,
@@ -370,3 +377,65 @@ async def test_reconfigure_recipient_keeps_number(
         CONF_PHONE: DAD,
         CONF_ASSIST: False,
     }
+
+
+async def test_changes_take_effect_in_place(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    init_integration: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """Options and recipients change without a reload: the account's entities stay.
+
+    A reload would make them unavailable for a moment and leave a "detected an event"
+    line in the logbook for each event entity; it would also query the credit again.
+    """
+    account_changes = async_capture_events(hass, EVENT_STATE_CHANGED)
+    queries = len(simulator.requests)
+
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            "two_way_code": "03",
+            "low_credit_threshold": 2000,
+            "daily_point_limit": 0,
+            "max_points_per_send": 0,
+            "conversation_agent": "conversation.home_assistant",
+            "assist_answer_segments": 2,
+        },
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    # The new threshold is checked at once against the known credit.
+    assert ir.async_get(hass).async_get_issue(
+        DOMAIN, f"low_credit_{init_integration.entry_id}"
+    )
+
+    result = await _start(hass, init_integration)
+    await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Grandma", CONF_PHONE: "0912000111"}
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get("notify.grandma") is not None
+
+    result = await _reconfigure(hass, init_integration, "subentry_mom")
+    await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Mother", CONF_PHONE: MOM}
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get("notify.mom").attributes["friendly_name"] == "Mother"
+
+    assert hass.config_entries.async_remove_subentry(init_integration, "subentry_dad")
+    await hass.async_block_till_done()
+    assert hass.states.get("notify.dad") is None
+    assert _device(device_registry, f"{init_integration.entry_id}_subentry_dad") is None
+
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert len(simulator.requests) == queries
+    assert [
+        event.data["entity_id"]
+        for event in account_changes
+        if event.data["entity_id"] in ACCOUNT_ENTITIES
+    ] == []
+    assert hass.states.get(CREDIT_SENSOR).state == "1000"

@@ -86,8 +86,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> bo
 
 
 async def _async_update_listener(hass: HomeAssistant, entry: SmsGetConfigEntry) -> None:
-    """Options and recipients take effect at once."""
-    await hass.config_entries.async_reload(entry.entry_id)
+    """Apply changed options in place: the others are read when they are used."""
+    coordinator = entry.runtime_data.coordinator
+    coordinator.async_check_low_credit(coordinator.data)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> bool:

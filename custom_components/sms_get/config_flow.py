@@ -8,7 +8,6 @@ from typing import Any
 
 from homeassistant.config_entries import (
     ConfigEntry,
-    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
@@ -157,19 +156,15 @@ class SmsGetConfigFlow(ConfigFlow, domain=DOMAIN):
     def _async_save_and_reload(
         self, entry: ConfigEntry, data_updates: dict[str, Any], reason: str
     ) -> ConfigFlowResult:
-        """Save the new credentials and reload the entry, once.
+        """Save the new credentials and reload the entry once.
 
-        A loaded entry reloads through its update listener when its data changes
-        (reloading here too would set it up twice); an entry that is not loaded
-        (setup failed or retrying) or did not change is reloaded here.
+        The entry's update listeners apply options and recipients in place and never
+        reload, so the reload is this flow's alone.
         """
-        # Read first: the listener starts reloading within the update itself.
-        loaded = entry.state is ConfigEntryState.LOADED
-        changed = self.hass.config_entries.async_update_entry(
+        self.hass.config_entries.async_update_entry(
             entry, data={**entry.data, **data_updates}
         )
-        if not (changed and loaded):
-            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        self.hass.config_entries.async_schedule_reload(entry.entry_id)
         return self.async_abort(reason=reason)
 
     async def async_step_reauth(

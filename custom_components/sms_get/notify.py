@@ -11,7 +11,7 @@ from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
@@ -43,12 +43,40 @@ async def async_setup_entry(
     entry: SmsGetConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """One notify entity per recipient, each on its own device."""
-    for subentry_id, subentry in entry.subentries.items():
-        if subentry.subentry_type == SUBENTRY_RECIPIENT:
-            async_add_entities(
-                [SmsGetRecipientEntity(entry, subentry)], config_subentry_id=subentry_id
-            )
+    """One notify entity per recipient, each on its own device, kept as they change."""
+    added: set[str] = set()
+
+    async def async_sync(hass: HomeAssistant, entry: SmsGetConfigEntry) -> None:
+        # A removed recipient's entity and device go with its subentry.
+        device_registry = dr.async_get(hass)
+        recipients = {
+            subentry_id: subentry
+            for subentry_id, subentry in entry.subentries.items()
+            if subentry.subentry_type == SUBENTRY_RECIPIENT
+        }
+        added.intersection_update(recipients)
+        for subentry_id, subentry in recipients.items():
+            if subentry_id not in added:
+                added.add(subentry_id)
+                async_add_entities(
+                    [SmsGetRecipientEntity(entry, subentry)],
+                    config_subentry_id=subentry_id,
+                )
+            elif (
+                device := device_registry.async_get_device(
+                    {_device_identifier(entry, subentry_id)}
+                )
+            ) and device.name != subentry.data[CONF_NAME]:
+                device_registry.async_update_device(
+                    device.id, name=subentry.data[CONF_NAME]
+                )
+
+    await async_sync(hass, entry)
+    entry.async_on_unload(entry.add_update_listener(async_sync))
+
+
+def _device_identifier(entry: SmsGetConfigEntry, subentry_id: str) -> tuple[str, str]:
+    return (DOMAIN, f"{entry.entry_id}_{subentry_id}")
 
 
 class SmsGetRecipientEntity(NotifyEntity):
@@ -62,10 +90,10 @@ class SmsGetRecipientEntity(NotifyEntity):
     def __init__(self, entry: SmsGetConfigEntry, subentry: ConfigSubentry) -> None:
         """Attach to the recipient's own device."""
         self._entry = entry
-        self._phone: str = subentry.data[CONF_PHONE]
+        self._subentry_id = subentry.subentry_id
         self._attr_unique_id = f"{entry.entry_id}_{subentry.subentry_id}"
         self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, f"{entry.entry_id}_{subentry.subentry_id}")},
+            identifiers={_device_identifier(entry, subentry.subentry_id)},
             name=subentry.data[CONF_NAME],
             manufacturer="SMS-Get",
             model="Recipient",
@@ -75,7 +103,9 @@ class SmsGetRecipientEntity(NotifyEntity):
     async def async_send_message(self, message: str, title: str | None = None) -> None:
         """Send the message (the title, when given, goes first)."""
         text = f"{title}\n{message}" if title else message
-        await async_send(self.hass, self._entry, validate(text, [self._phone]))
+        # Read at use: the recipient's number can change without a reload.
+        phone = self._entry.subentries[self._subentry_id].data[CONF_PHONE]
+        await async_send(self.hass, self._entry, validate(text, [phone]))
 
 
 async def async_get_service(
