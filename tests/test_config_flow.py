@@ -11,7 +11,12 @@ from unittest.mock import patch
 
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
+    ConfigEntryState,
+)
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -673,3 +678,85 @@ async def test_options_flow_negative_number(
         const.CONF_TWO_WAY_CODE: "03",
         field: 0,
     }
+
+
+async def test_every_flow_without_reports(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    external_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """User, options, recipients, reconfigure, reauth: Home Assistant reports nothing.
+
+    Home Assistant 2026.12 turns an update listener together with a reloading flow
+    method into an error; its report starts "Detected that custom integration".
+    """
+    result = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        _user_input(simulator.url),  # type: ignore[attr-defined]
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    await hass.async_block_till_done()
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            const.CONF_TWO_WAY_CODE: "03",
+            const.CONF_LOW_CREDIT_THRESHOLD: 10,
+            const.CONF_DAILY_POINT_LIMIT: 0,
+            const.CONF_MAX_POINTS_PER_SEND: 0,
+            const.CONF_CONVERSATION_AGENT: const.DEFAULT_CONVERSATION_AGENT,
+            const.CONF_ASSIST_ANSWER_SEGMENTS: 2,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, const.SUBENTRY_RECIPIENT), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"name": "Mom", const.CONF_PHONE: "0912345678"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    subentry_id = next(iter(entry.subentries))
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, const.SUBENTRY_RECIPIENT),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id},
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"name": "Mother", const.CONF_PHONE: "0912345678"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+
+    queries = _credit_queries(simulator)
+    result = await hass.config_entries.flow.async_init(
+        const.DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        _user_input(simulator.url),  # type: ignore[attr-defined]
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    # The check, then one reload's setup.
+    assert _credit_queries(simulator) == queries + 2
+
+    simulator.accounts[USERNAME].password = NEW_PASSWORD
+    result = await hass.config_entries.flow.async_init(
+        const.DOMAIN,
+        context={"source": SOURCE_REAUTH, "entry_id": entry.entry_id},
+        data=dict(entry.data),
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: NEW_PASSWORD}
+    )
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert _credit_queries(simulator) == queries + 4
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert "Detected that custom integration" not in caplog.text

@@ -48,7 +48,6 @@ async def async_setup_entry(
 
     async def async_sync(hass: HomeAssistant, entry: SmsGetConfigEntry) -> None:
         # A removed recipient's entity and device go with its subentry.
-        device_registry = dr.async_get(hass)
         recipients = {
             subentry_id: subentry
             for subentry_id, subentry in entry.subentries.items()
@@ -62,14 +61,21 @@ async def async_setup_entry(
                     [SmsGetRecipientEntity(entry, subentry)],
                     config_subentry_id=subentry_id,
                 )
-            elif (
-                device := device_registry.async_get_device(
-                    {_device_identifier(entry, subentry_id)}
-                )
-            ) and device.name != subentry.data[CONF_NAME]:
-                device_registry.async_update_device(
-                    device.id, name=subentry.data[CONF_NAME]
-                )
+        # A renamed recipient: its device (and so its entity) takes the new name.
+        device_registry = dr.async_get(hass)
+        for device in dr.async_entries_for_config_entry(
+            device_registry, entry.entry_id
+        ):
+            for domain, identifier in device.identifiers:
+                subentry_id = identifier.removeprefix(f"{entry.entry_id}_")
+                if (
+                    domain == DOMAIN
+                    and (renamed := recipients.get(subentry_id))
+                    and device.name != renamed.data[CONF_NAME]
+                ):
+                    device_registry.async_update_device(
+                        device.id, name=renamed.data[CONF_NAME]
+                    )
 
     await async_sync(hass, entry)
     entry.async_on_unload(entry.add_update_listener(async_sync))
