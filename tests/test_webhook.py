@@ -1163,10 +1163,14 @@ async def test_real_callbacks(
     ] == [("1748783287123", "24", "測試1529")]
 
 
-async def test_webhook_id_never_logged_by_the_integration(
+async def test_webhook_id_never_logged(
     hass: HomeAssistant, client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Refused, malformed and good callbacks: no line of ours names the webhook."""
+    """Refused, malformed and good callbacks: no log line names the webhook ID.
+
+    Home Assistant's webhook component logs the ID of every request it hands over;
+    the integration redacts its own IDs there too.
+    """
     with caplog.at_level(logging.DEBUG):
         for params in (
             {},
@@ -1179,5 +1183,5 @@ async def test_webhook_id_never_logged_by_the_integration(
         await hass.async_block_till_done()
     ours = [r for r in caplog.records if r.name.startswith("custom_components")]
     assert ours
-    for record in ours:
-        assert WEBHOOK_ID not in caplog.handler.format(record)
+    assert "Handling webhook POST payload for **REDACTED**" in caplog.text
+    assert WEBHOOK_ID not in caplog.text

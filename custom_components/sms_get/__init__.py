@@ -18,6 +18,11 @@ from homeassistant.helpers.typing import ConfigType
 from .client import create_client
 from .const import CONF_CLOUDHOOK_URL, DOMAIN, ENTRY_ISSUES, entry_issue_id
 from .coordinator import SmsGetConfigEntry, SmsGetCoordinator, SmsGetData
+from .log_filter import (
+    async_redact_webhook_id,
+    async_setup_log_filter,
+    async_unredact_webhook_id,
+)
 from .messaging import async_wait_for_sends_at_shutdown
 from .services import async_setup_services
 from .spending import async_remove_spending, async_setup_spending
@@ -35,6 +40,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions."""
     async_setup_services(hass)
     async_wait_for_sends_at_shutdown(hass)
+    async_setup_log_filter(hass)
     return True
 
 
@@ -53,6 +59,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> bo
             entry, data={**entry.data, CONF_CLOUDHOOK_URL: url}
         )
 
+    webhook_id = entry.data[CONF_WEBHOOK_ID]
+    async_redact_webhook_id(hass, webhook_id)
+    entry.async_on_unload(lambda: async_unredact_webhook_id(hass, webhook_id))
     async_register_webhook(
         hass,
         DOMAIN,
