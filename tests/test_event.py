@@ -10,7 +10,7 @@ from urllib.parse import quote
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNKNOWN
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
@@ -143,6 +143,8 @@ def _entity_changes(hass: HomeAssistant, entity_id: str) -> list[dict[str, Any]]
     """Every new state of one entity, as (state, attributes) data."""
     changes: list[dict[str, Any]] = []
 
+    # A callback: a plain function would run in the executor, out of order.
+    @callback
     def _record(event: Event[Any]) -> None:
         if event.data["entity_id"] == entity_id:
             changes.append(dict(event.data["new_state"].attributes))
