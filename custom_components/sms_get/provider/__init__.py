@@ -35,7 +35,14 @@ from .client import (
     SmsGetClient,
     read_limited,
 )
-from .cost import Estimate, UnsupportedCharactersError, check_text, estimate
+from .cost import (
+    Estimate,
+    UnsupportedCharactersError,
+    check_text,
+    estimate,
+    shorten,
+    without_unsupported,
+)
 from .errors import (
     SmsGetApiError,
     SmsGetAuthenticationError,
@@ -98,5 +105,7 @@ __all__ = [
     "parse_delivery_reports",
     "parse_replies",
     "read_limited",
+    "shorten",
     "split_code",
+    "without_unsupported",
 ]

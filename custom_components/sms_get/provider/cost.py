@@ -88,3 +88,43 @@ def estimate(
     return Estimate(
         encoding(text), count, sum(points for _, points in per_recipient), per_recipient
     )
+
+
+def max_length(text_encoding: Encoding, max_segments: int) -> int:
+    """The longest text of that encoding that fits in that many segments."""
+    if max_segments < 1:
+        raise ValueError("at least one segment")
+    single, part = (
+        (ASCII_SINGLE, ASCII_PART)
+        if text_encoding == "ascii"
+        else (UNICODE_SINGLE, UNICODE_PART)
+    )
+    return single if max_segments == 1 else part * max_segments
+
+
+def without_unsupported(text: str) -> str:
+    """The text without the characters SMS-Get cannot carry."""
+    if text.isascii() or not (bad := set(unsupported_characters(text))):
+        return text
+    return "".join(char for char in text if char not in bad)
+
+
+def shorten(text: str, max_segments: int) -> str:
+    """Cut the text with an ellipsis so it fits in at most that many segments.
+
+    "…" makes any text Unicode (70 characters a segment), "..." keeps an ASCII text
+    ASCII (160): the cut that keeps more of the text wins.
+    """
+    if segments(text) <= max_segments:
+        return text
+    # Kept with "…": the text is Unicode then, whatever it was.
+    unicode_kept = max_length("unicode", max_segments) - 1
+    # Kept with "...": ASCII as long as the part kept is.
+    ascii_kept = max_length("ascii", max_segments) - 3
+    for index, char in enumerate(text[:ascii_kept]):
+        if not char.isascii():
+            ascii_kept = index
+            break
+    if ascii_kept > unicode_kept:
+        return text[:ascii_kept].rstrip() + "..."
+    return text[:unicode_kept].rstrip() + "…"
