@@ -15,6 +15,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.typing import ConfigType
 
+from .assist import async_assist_options_updated, async_remove_assist
 from .client import create_client
 from .const import CONF_CLOUDHOOK_URL, DOMAIN, ENTRY_ISSUES, entry_issue_id
 from .coordinator import SmsGetConfigEntry, SmsGetCoordinator, SmsGetData
@@ -98,6 +99,7 @@ async def _async_update_listener(hass: HomeAssistant, entry: SmsGetConfigEntry) 
     """Apply changed options in place: the others are read when they are used."""
     coordinator = entry.runtime_data.coordinator
     coordinator.async_check_low_credit(coordinator.data)
+    async_assist_options_updated(hass, entry)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> bool:
@@ -106,8 +108,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> b
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> None:
-    """Delete the cloudhook, the spending counts and the repairs of a removed account."""
+    """Delete the cloudhook, the counts and the repairs of a removed account."""
     await async_remove_spending(hass, entry)
+    async_remove_assist(hass, entry)
     for issue in ENTRY_ISSUES:
         ir.async_delete_issue(hass, DOMAIN, entry_issue_id(issue, entry.entry_id))
     if CONF_CLOUDHOOK_URL in entry.data:

@@ -39,15 +39,18 @@ ATTR_TWO_WAY: Final = "two_way"
 EVENT_MESSAGE_SENT: Final = "sms_get_message_sent"
 EVENT_DELIVERY_REPORT: Final = "sms_get_delivery_report"
 EVENT_REPLY_RECEIVED: Final = "sms_get_reply_received"
+EVENT_ASSIST: Final = "sms_get_assist"
 
 ISSUE_LOW_CREDIT: Final = "low_credit"
 ISSUE_IP_NOT_ALLOWED: Final = "ip_not_allowed"
 ISSUE_DAILY_LIMIT_REACHED: Final = "daily_limit_reached"
+ISSUE_ASSIST_AGENT_MISSING: Final = "assist_agent_missing"
 # The repair issues an account raises of its own, removed with it.
 ENTRY_ISSUES: Final = (
     ISSUE_LOW_CREDIT,
     ISSUE_IP_NOT_ALLOWED,
     ISSUE_DAILY_LIMIT_REACHED,
+    ISSUE_ASSIST_AGENT_MISSING,
 )
 
 TOP_UP_URL: Final = "https://sms-get.com"

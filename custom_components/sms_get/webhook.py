@@ -21,6 +21,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 from yarl import URL
 
+from .assist import async_handle_reply
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     CONF_CLOUDHOOK_URL,
@@ -183,7 +184,7 @@ class ReceivedReply:
 def async_reply_received(
     hass: HomeAssistant, entry: SmsGetConfigEntry, reply: ReceivedReply
 ) -> None:
-    """Take a new reply: fire its event and show it on the reply entity.
+    """Take a new reply: fire its event, show it on the reply entity, act on it.
 
     Every reply of every callback passes here once, in order.
     """
@@ -195,6 +196,9 @@ def async_reply_received(
         reply.event_data,
         reply.context,
     )
+    # ASK: a pending ask for the phone takes the reply before Assist (not yet in).
+    if not reply.stale:
+        async_handle_reply(hass, entry, reply)
 
 
 @callback

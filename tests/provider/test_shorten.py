@@ -8,7 +8,7 @@ from custom_components.sms_get.provider import shorten, without_unsupported
 from custom_components.sms_get.provider.cost import max_length, segments
 
 ENGLISH = "The porch light is on and the garage door is closed. " * 20
-CHINESE = "門廊燈已經打開了車庫門是關著的" * 20
+CHINESE = "門廊燈已經打開了車庫門是關著的" * 30
 
 
 @pytest.mark.parametrize(
