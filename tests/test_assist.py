@@ -14,9 +14,7 @@ from zoneinfo import ZoneInfo
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import conversation
-from homeassistant.components.homeassistant.exposed_entities import (
-    async_expose_entity,
-)
+from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigSubentryData
 from homeassistant.const import CONF_NAME, CONF_PASSWORD, CONF_USERNAME, MATCH_ALL
 from homeassistant.core import Event, HomeAssistant
@@ -263,6 +261,7 @@ async def test_answered_by_the_agent(
 )
 async def test_not_for_assist(
     hass: HomeAssistant,
+    *,
     simulator: Simulator,
     client: Client,
     agent: FakeAgent,
@@ -282,6 +281,7 @@ async def test_not_for_assist(
 
 async def test_no_code_configured(
     hass: HomeAssistant,
+    *,
     simulator: Simulator,
     entry_data: dict[str, Any],
     agent: FakeAgent,
@@ -353,6 +353,7 @@ async def test_reconfigure_turns_assist_on(
 )
 async def test_answer_cut_to_segments(
     hass: HomeAssistant,
+    *,
     simulator: Simulator,
     client: Client,
     init_integration: MockConfigEntry,
@@ -428,6 +429,7 @@ async def test_follow_up_keeps_the_conversation(
 
 async def test_rate_limit(
     hass: HomeAssistant,
+    *,
     freezer: FrozenDateTimeFactory,
     simulator: Simulator,
     client: Client,
@@ -504,6 +506,7 @@ async def test_rate_limit_per_phone(
 )
 async def test_agent_fails(
     hass: HomeAssistant,
+    *,
     simulator: Simulator,
     client: Client,
     agent: FakeAgent,
@@ -529,6 +532,7 @@ async def test_agent_fails(
 
 async def test_agent_gone(
     hass: HomeAssistant,
+    *,
     simulator: Simulator,
     client: Client,
     init_integration: MockConfigEntry,
@@ -638,6 +642,7 @@ async def test_removing_the_entry_removes_the_repair(
 
 async def test_sms_get_refuses_the_answer(
     hass: HomeAssistant,
+    *,
     simulator: Simulator,
     client: Client,
     agent: FakeAgent,
@@ -658,6 +663,7 @@ async def test_sms_get_refuses_the_answer(
 
 async def test_two_accounts(
     hass: HomeAssistant,
+    *,
     simulator: Simulator,
     client: Client,
     agent: FakeAgent,
@@ -698,6 +704,7 @@ async def test_two_accounts(
 
 async def test_default_agent(
     hass: HomeAssistant,
+    *,
     simulator: Simulator,
     entry_data: dict[str, Any],
     hass_client_no_auth: Callable[[], Awaitable[Client]],
@@ -724,7 +731,7 @@ async def test_default_agent(
     assert state is not None
     assert state.state == "on"
     answer = simulator.messages[-1].text
-    assert answer
+    assert answer == "Turned on the switch"
     assert [event.data for event in events] == [
         _answered(simulator, "turn on the porch light", answer)
     ]
@@ -736,6 +743,7 @@ async def test_default_agent(
     assert events[-1].data["error"] is None
     assert events[-1].data["response"] == simulator.messages[-1].text
     assert len(simulator.messages) == 2
+    assert simulator.messages[-1].text == "Sorry, I couldn't understand that"
 
 
 @pytest.mark.parametrize(
@@ -748,16 +756,17 @@ async def test_default_agent(
             "asked Assist: turn on the porch light (not answered: more than 20 "
             "requests within an hour)",
         ),
-        ("zh-Hant", None, "問了 Assist：turn on the porch light"),
+        ("zh-Hant", None, "問了 Assist：turn on the porch light"),  # noqa: RUF001
         (
             "zh-Hant",
             "send_failed",
-            "問了 Assist：turn on the porch light（SMS-Get 未送出回覆）",
+            "問了 Assist：turn on the porch light（SMS-Get 未送出回覆）",  # noqa: RUF001
         ),
     ],
 )
 async def test_logbook(
     hass: HomeAssistant,
+    *,
     mock_config_entry: MockConfigEntry,
     external_url: str,
     language: str,
@@ -786,6 +795,7 @@ async def test_logbook(
 
 async def test_without_the_conversation_integration(
     hass: HomeAssistant,
+    *,
     simulator: Simulator,
     init_integration: MockConfigEntry,
     hass_client_no_auth: Callable[[], Awaitable[Client]],
