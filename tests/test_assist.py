@@ -30,6 +30,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.sms_get import logbook
+from custom_components.sms_get.assist import DATA_ASSIST
 from custom_components.sms_get.const import (
     CONF_ASSIST,
     CONF_ASSIST_ANSWER_SEGMENTS,
@@ -810,3 +811,34 @@ async def test_without_the_conversation_integration(
     assert not simulator.messages
     assert events[-1].data["error"] == "agent_failed"
     assert issue_registry.async_get_issue(DOMAIN, f"assist_agent_missing_{ENTRY_ID}")
+
+
+async def test_memory_stays_bounded(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    client: Client,
+    init_integration: MockConfigEntry,
+    agent: FakeAgent,
+) -> None:
+    """What Assist remembers of a phone goes once its hour and conversation are over."""
+    for number in range(25):
+        await text(hass, client, GRANDMA, f"03 request {number}")
+    state = hass.data[DATA_ASSIST]
+    assert [len(phone.requests) for phone in state.phones.values()] == [20]
+
+    freezer.tick(timedelta(minutes=61))
+    await text(hass, client, DAD, "03 not for Assist")
+    await text(hass, client, STRANGER, "03 nor this")
+    assert [len(phone.requests) for phone in state.phones.values()] == [20]
+    # The next request of anyone prunes what is over.
+    hass.config_entries.async_update_subentry(
+        init_integration,
+        init_integration.subentries["subentry_dad"],
+        data={CONF_NAME: "Dad", CONF_PHONE: DAD, CONF_ASSIST: True},
+    )
+    await hass.async_block_till_done()
+    await text(hass, client, DAD, "03 hello")
+    assert list(state.phones) == [(ENTRY_ID, DAD)]
+
+    await hass.config_entries.async_remove(init_integration.entry_id)
+    assert not state.phones
