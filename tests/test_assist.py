@@ -62,8 +62,10 @@ type Client = TestClient[Any, Any]
 class FakeAgent(conversation.AbstractConversationAgent):
     """A conversation agent that answers what it is told to, and remembers inputs."""
 
-    def __init__(self) -> None:
+    def __init__(self, hass: HomeAssistant) -> None:
         """Answer with an echo until told otherwise."""
+        self.hass = hass
+        self.unset_while_answering = False
         self.inputs: list[conversation.ConversationInput] = []
         self.answer: str | None = None
         self.error: Exception | None = None
@@ -78,6 +80,11 @@ class FakeAgent(conversation.AbstractConversationAgent):
     ) -> conversation.ConversationResult:
         """Answer, or raise what the test set."""
         self.inputs.append(user_input)
+        if self.unset_while_answering:
+            conversation.async_unset_agent(
+                self.hass,
+                self.hass.config_entries.async_get_entry(AGENT_ENTRY_ID),  # type: ignore[arg-type]
+            )
         if self.error is not None:
             raise self.error
         response = intent.IntentResponse(language=user_input.language)
@@ -142,7 +149,7 @@ async def agent(hass: HomeAssistant) -> FakeAgent:
         domain="test", title="Test agent", entry_id=AGENT_ENTRY_ID
     )
     agent_entry.add_to_hass(hass)
-    fake = FakeAgent()
+    fake = FakeAgent(hass)
     conversation.async_set_agent(hass, agent_entry, fake)
     return fake
 
@@ -574,6 +581,31 @@ async def test_agent_gone(
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
 
+@pytest.mark.parametrize(
+    "error",
+    [RuntimeError("boom"), HomeAssistantError("Shutting down")],
+    ids=["raises", "home-assistant-error"],
+)
+async def test_agent_gone_while_answering(
+    hass: HomeAssistant,
+    *,
+    simulator: Simulator,
+    client: Client,
+    agent: FakeAgent,
+    events: list[Event],
+    issue_registry: ir.IssueRegistry,
+    error: Exception,
+) -> None:
+    """An agent removed while it answers: agent_failed and the repair."""
+    agent.unset_while_answering = True
+    agent.error = error
+    await text(hass, client, GRANDMA, "03 hello")
+
+    assert not simulator.messages
+    assert events[-1].data["error"] == "agent_failed"
+    assert issue_registry.async_get_issue(DOMAIN, f"assist_agent_missing_{ENTRY_ID}")
+
+
 async def test_agent_gone_option_changed(
     hass: HomeAssistant,
     client: Client,
@@ -758,6 +790,12 @@ async def test_default_agent(
             "requests within an hour)",
         ),
         ("zh-Hant", None, "問了 Assist：turn on the porch light"),  # noqa: RUF001
+        # Translations not loaded: English, with the error's key.
+        (
+            "not-loaded",
+            "agent_failed",
+            "asked Assist: turn on the porch light (agent_failed)",
+        ),
         (
             "zh-Hant",
             "send_failed",
@@ -776,8 +814,9 @@ async def test_logbook(
 ) -> None:
     """The logbook reads "Grandma asked Assist: …", in Home Assistant's language."""
     hass.config.language = language
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    if language != "not-loaded":
+        mock_config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     described: dict[str, Callable[[Event], dict[str, str]]] = {}
 
     def describe_event(

@@ -207,40 +207,48 @@ async def _async_answer(
     recipient: str,
     phone: _Phone,
 ) -> None:
-    """Ask the agent, then text its answer back."""
+    """Ask the agent, then text its answer back; one exchange per phone at a time."""
     async with phone.lock:
         speech = await _async_converse(hass, entry, reply, recipient, phone)
-    if speech is None:
-        _fire(hass, entry, reply, recipient, error=ERROR_AGENT_FAILED)
-        return
-    segments = int(
-        entry.options.get(CONF_ASSIST_ANSWER_SEGMENTS, DEFAULT_ASSIST_ANSWER_SEGMENTS)
-    )
-    answer = shorten(without_unsupported(speech).strip(), segments)
-    if not answer:
-        # Nothing to text: an agent that acted without a word.
-        _fire(hass, entry, reply, recipient)
-        return
+        if speech is None:
+            _fire(hass, entry, reply, recipient, error=ERROR_AGENT_FAILED)
+            return
+        segments = int(
+            entry.options.get(
+                CONF_ASSIST_ANSWER_SEGMENTS, DEFAULT_ASSIST_ANSWER_SEGMENTS
+            )
+        )
+        answer = shorten(without_unsupported(speech).strip(), segments)
+        if not answer:
+            # Nothing to text: an agent that acted without a word.
+            _fire(hass, entry, reply, recipient)
+            return
+        await _async_send_answer(hass, entry, reply, recipient, answer)
+
+
+async def _async_send_answer(
+    hass: HomeAssistant,
+    entry: SmsGetConfigEntry,
+    reply: AssistReply,
+    recipient: str,
+    answer: str,
+) -> None:
+    """Text the answer as a two-way message, under the spending limits."""
     try:
         sent = await messaging.async_send(
             hass, entry, messaging.validate(answer, [reply.phone], two_way=True)
         )
-    except ServiceValidationError as err:
+    except HomeAssistantError as err:
         error = (
             ERROR_SPENDING_LIMIT
-            if err.translation_key in _SPENDING_KEYS
+            if isinstance(err, ServiceValidationError)
+            and err.translation_key in _SPENDING_KEYS
             else ERROR_SEND_FAILED
         )
         LOGGER.warning(
             "Assist over SMS: the answer to %s was not sent: %s", recipient, err
         )
         _fire(hass, entry, reply, recipient, error=error)
-        return
-    except HomeAssistantError as err:
-        LOGGER.warning(
-            "Assist over SMS: the answer to %s was not sent: %s", recipient, err
-        )
-        _fire(hass, entry, reply, recipient, error=ERROR_SEND_FAILED)
         return
     message = sent["messages"][0]
     _fire(
@@ -265,16 +273,10 @@ async def _async_converse(
     agent_id: str = entry.options.get(
         CONF_CONVERSATION_AGENT, DEFAULT_CONVERSATION_AGENT
     )
-    if "conversation" not in hass.config.components:
-        # No agent at all: Home Assistant runs without its conversation integration.
-        _async_agent_missing(hass, entry, agent_id)
+    if _async_agent_gone(hass, entry, agent_id):
         return None
-    # Imported once it is loaded (an after-dependency): its requirements are then there.
     from homeassistant.components import conversation  # noqa: PLC0415
 
-    if conversation.async_get_agent_info(hass, agent_id) is None:
-        _async_agent_missing(hass, entry, agent_id)
-        return None
     try:
         result = await conversation.async_converse(
             hass=hass,
@@ -285,14 +287,12 @@ async def _async_converse(
             agent_id=agent_id,
         )
     except Exception:  # noqa: BLE001  # an agent may raise anything
-        if conversation.async_get_agent_info(hass, agent_id) is None:
-            _async_agent_missing(hass, entry, agent_id)
-            return None
-        LOGGER.exception(
-            "Assist over SMS: conversation agent %s failed on a request of %s",
-            agent_id,
-            recipient,
-        )
+        if not _async_agent_gone(hass, entry, agent_id):
+            LOGGER.exception(
+                "Assist over SMS: conversation agent %s failed on a request of %s",
+                agent_id,
+                recipient,
+            )
         return None
     response = result.response
     if (
@@ -300,12 +300,13 @@ async def _async_converse(
         and response.error_code is intent.IntentResponseErrorCode.UNKNOWN
     ):
         # What Home Assistant makes of an agent that raised a HomeAssistantError.
-        LOGGER.error(
-            "Assist over SMS: conversation agent %s failed on a request of %s: %s",
-            agent_id,
-            recipient,
-            _speech(response),
-        )
+        if not _async_agent_gone(hass, entry, agent_id):
+            LOGGER.error(
+                "Assist over SMS: conversation agent %s failed on a request of %s: %s",
+                agent_id,
+                recipient,
+                _speech(response),
+            )
         return None
     ir.async_delete_issue(hass, DOMAIN, _issue_id(entry))
     phone.conversation_id = result.conversation_id
@@ -323,9 +324,17 @@ def _issue_id(entry: SmsGetConfigEntry) -> str:
 
 
 @callback
-def _async_agent_missing(
+def _async_agent_gone(
     hass: HomeAssistant, entry: SmsGetConfigEntry, agent_id: str
-) -> None:
+) -> bool:
+    """Raise the repair and return True when the agent does not exist."""
+    # Without Home Assistant's conversation integration there is no agent at all.
+    if "conversation" in hass.config.components:
+        # Imported once loaded (an after-dependency): its requirements are there.
+        from homeassistant.components import conversation  # noqa: PLC0415
+
+        if conversation.async_get_agent_info(hass, agent_id) is not None:
+            return False
     LOGGER.error(
         "Assist over SMS: conversation agent %s does not exist; choose another in "
         "the options of SMS-Get account %s",
@@ -341,6 +350,7 @@ def _async_agent_missing(
         translation_key=ISSUE_ASSIST_AGENT_MISSING,
         translation_placeholders={"agent": agent_id, "username": entry.title},
     )
+    return True
 
 
 @callback
