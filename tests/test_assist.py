@@ -35,7 +35,9 @@ from custom_components.sms_get.const import (
     CONF_ASSIST,
     CONF_ASSIST_ANSWER_SEGMENTS,
     CONF_CONVERSATION_AGENT,
+    CONF_DAILY_POINT_LIMIT,
     CONF_LOW_CREDIT_THRESHOLD,
+    CONF_MAX_POINTS_PER_SEND,
     CONF_PHONE,
     CONF_TWO_WAY_CODE,
     DEFAULT_CONVERSATION_AGENT,
@@ -692,6 +694,39 @@ async def test_sms_get_refuses_the_answer(
     ]
     assert "the answer to Grandma was not sent" in caplog.text
     assert len(agent.inputs) == 1
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [{CONF_MAX_POINTS_PER_SEND: 1}, {CONF_DAILY_POINT_LIMIT: 1}],
+    ids=["per-send", "daily"],
+)
+async def test_spending_limit_refuses_the_answer(
+    hass: HomeAssistant,
+    *,
+    simulator: Simulator,
+    client: Client,
+    init_integration: MockConfigEntry,
+    agent: FakeAgent,
+    events: list[Event],
+    limits: dict[str, int],
+) -> None:
+    """An answer over a spending limit is not sent: spending_limit."""
+    hass.config_entries.async_update_entry(
+        init_integration, options={**init_integration.options, **limits}
+    )
+    await hass.async_block_till_done()
+    agent.answer = "The porch light is on. " * 10
+    await text(hass, client, GRANDMA, "03 status")
+
+    assert not simulator.messages
+    assert [event.data for event in events] == [
+        assist_event("status", None, error="spending_limit")
+    ]
+    # An answer that fits the limit still goes out.
+    agent.answer = "On"
+    await text(hass, client, GRANDMA, "03 status")
+    assert events[-1].data == _answered(simulator, "status", "On")
 
 
 async def test_two_accounts(

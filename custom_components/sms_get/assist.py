@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import intent, issue_registry as ir
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
@@ -33,6 +33,7 @@ from .const import (
 from .coordinator import SmsGetConfigEntry
 from .provider import shorten, without_unsupported
 from .recipients import recipient_for
+from .spending import SpendingLimitError
 
 if TYPE_CHECKING:
     from .webhook import ReceivedReply
@@ -45,9 +46,6 @@ ERROR_RATE_LIMITED = "rate_limited"
 ERROR_SPENDING_LIMIT = "spending_limit"
 ERROR_AGENT_FAILED = "agent_failed"
 ERROR_SEND_FAILED = "send_failed"
-
-# The spending limits' refusals, from messaging.async_send.
-_SPENDING_KEYS = frozenset({"over_send_limit", "over_daily_limit"})
 
 
 @dataclass(slots=True)
@@ -229,7 +227,7 @@ async def _async_answer(
 async def _async_send_answer(
     hass: HomeAssistant,
     entry: SmsGetConfigEntry,
-    reply: AssistReply,
+    reply: ReceivedReply,
     recipient: str,
     answer: str,
 ) -> None:
@@ -241,8 +239,7 @@ async def _async_send_answer(
     except HomeAssistantError as err:
         error = (
             ERROR_SPENDING_LIMIT
-            if isinstance(err, ServiceValidationError)
-            and err.translation_key in _SPENDING_KEYS
+            if isinstance(err, SpendingLimitError)
             else ERROR_SEND_FAILED
         )
         LOGGER.warning(
