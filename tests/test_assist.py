@@ -183,9 +183,10 @@ async def text(
     message: str,
     *,
     webhook_id: str = WEBHOOK_ID,
+    age: timedelta = timedelta(0),
 ) -> None:
-    """Post a reply as SMS-Get does, stamped with the carrier's time now, and settle."""
-    sent_at = dt_util.now(TAIPEI).strftime("%Y-%m-%d %H:%M:%S")
+    """Post a reply as SMS-Get does, stamped with the carrier's time, and settle."""
+    sent_at = (dt_util.now(TAIPEI) - age).strftime("%Y-%m-%d %H:%M:%S")
     line = f"{phone}|R{next(_IDS):08d}|{sent_at}|{quote(message, safe='')}"
     response = await client.post(f"/api/webhook/{webhook_id}", data={"content": line})
     assert response.status == HTTPStatus.OK
@@ -282,6 +283,30 @@ async def test_not_for_assist(
     """Only a trusted recipient's coded, non-empty text reaches the agent."""
     replies = async_capture_events(hass, "sms_get_reply_received")
     await text(hass, client, phone, message)
+
+    assert len(replies) == 1
+    assert not agent.inputs
+    assert not events
+    assert not simulator.messages
+
+
+@pytest.mark.parametrize(
+    "age",
+    [timedelta(minutes=16), timedelta(minutes=-6)],
+    ids=["replayed", "from-the-future"],
+)
+async def test_stale_reply_never_reaches_assist(
+    hass: HomeAssistant,
+    *,
+    simulator: Simulator,
+    client: Client,
+    agent: FakeAgent,
+    events: list[Event],
+    age: timedelta,
+) -> None:
+    """A reply too old or too far ahead fires its events, and nothing more."""
+    replies = async_capture_events(hass, "sms_get_reply_received")
+    await text(hass, client, GRANDMA, "03 open the garage", age=age)
 
     assert len(replies) == 1
     assert not agent.inputs
