@@ -44,7 +44,8 @@ from custom_components.sms_get.const import (
     DOMAIN,
     SUBENTRY_RECIPIENT,
 )
-from custom_components.sms_get.provider import segments, shorten
+from custom_components.sms_get.provider import shorten
+from custom_components.sms_get.provider.cost import segments
 from simulator import Account, Fault, Simulator
 
 from .conftest import PASSWORD, USERNAME, WEBHOOK_ID
