@@ -159,7 +159,7 @@ async def test_recipients_have_their_own_devices(
     device_registry: dr.DeviceRegistry,
     entity_registry: er.EntityRegistry,
 ) -> None:
-    """Each recipient is a notify entity on a device named after them."""
+    """Each recipient is a notify and a reply entity on a device named after them."""
     _assert_account_intact(hass, device_registry, entity_registry)
     for subentry_id, name, entity_id in (
         ("subentry_mom", "Mom", "notify.mom"),
@@ -169,11 +169,16 @@ async def test_recipients_have_their_own_devices(
         assert device is not None
         assert device.name == name
         assert _device_subentries(device) == {subentry_id}
-        assert _device_entities(entity_registry, device.id) == {entity_id}
-        entity = entity_registry.async_get(entity_id)
-        assert entity is not None
-        assert entity.config_subentry_id == subentry_id
-        assert hass.states.get(entity_id) is not None
+        reply_entity_id = f"event.{name.lower()}_reply"
+        assert _device_entities(entity_registry, device.id) == {
+            entity_id,
+            reply_entity_id,
+        }
+        for entity_id_on_device in (entity_id, reply_entity_id):
+            entity = entity_registry.async_get(entity_id_on_device)
+            assert entity is not None
+            assert entity.config_subentry_id == subentry_id
+            assert hass.states.get(entity_id_on_device) is not None
 
     await hass.services.async_call(
         "notify",
@@ -221,7 +226,10 @@ async def test_add_and_remove_recipient(
     device = _device(device_registry, f"{init_integration.entry_id}_{subentry_id}")
     assert device is not None
     assert device.name == "Grandma"
-    assert _device_entities(entity_registry, device.id) == {"notify.grandma"}
+    assert _device_entities(entity_registry, device.id) == {
+        "notify.grandma",
+        "event.grandma_reply",
+    }
     _assert_account_intact(hass, device_registry, entity_registry)
 
     await hass.services.async_call(
@@ -239,8 +247,9 @@ async def test_add_and_remove_recipient(
     assert init_integration.state is ConfigEntryState.LOADED
     assert subentry_id not in init_integration.subentries
     assert device_registry.async_get(device.id) is None
-    assert entity_registry.async_get("notify.grandma") is None
-    assert hass.states.get("notify.grandma") is None
+    for entity_id in ("notify.grandma", "event.grandma_reply"):
+        assert entity_registry.async_get(entity_id) is None
+        assert hass.states.get(entity_id) is None
     # The send's answer set the credit: 1 point per Taiwan message.
     _assert_account_intact(hass, device_registry, entity_registry, credit="999")
     # The other recipients keep theirs.
@@ -348,7 +357,10 @@ async def test_reconfigure_recipient(
     device = _device(device_registry, f"{init_integration.entry_id}_subentry_mom")
     assert device is not None
     assert device.name == "Mother"
-    assert _device_entities(entity_registry, device.id) == {"notify.mom"}
+    assert _device_entities(entity_registry, device.id) == {
+        "notify.mom",
+        "event.mom_reply",
+    }
     await hass.services.async_call(
         "notify",
         "send_message",

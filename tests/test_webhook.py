@@ -64,6 +64,7 @@ def report_event(
         "reported_at": ISO_TIME,
         "status": status,
         "delivered": status == "DELIVRD",
+        "recipient": None,
     }
 
 
@@ -85,6 +86,7 @@ def reply_event(
         "raw_text": raw_text,
         "code": code,
         "text": text,
+        "recipient": None,
     }
 
 

@@ -15,6 +15,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.typing import ConfigType
 
+from .asks import AskManager, async_cancel_asks_at_stop
 from .assist import async_assist_options_updated, async_remove_assist
 from .client import create_client
 from .const import CONF_CLOUDHOOK_URL, DOMAIN, ENTRY_ISSUES, entry_issue_id
@@ -42,6 +43,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_services(hass)
     async_wait_for_sends_at_shutdown(hass)
     async_setup_log_filter(hass)
+    async_cancel_asks_at_stop(hass)
     return True
 
 
@@ -50,7 +52,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> bo
     client = create_client(hass, entry.data)
     coordinator = SmsGetCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = SmsGetData(client, coordinator)
+    entry.runtime_data = SmsGetData(client, coordinator, AskManager(hass, entry))
+    entry.async_on_unload(entry.runtime_data.asks.async_cancel_all)
     await async_setup_spending(hass, entry)
 
     if CONF_CLOUDHOOK_URL not in entry.data and (

@@ -35,6 +35,13 @@ ATTR_MESSAGE: Final = "message"
 ATTR_RECIPIENTS: Final = "recipients"
 ATTR_SCHEDULE: Final = "schedule"
 ATTR_TWO_WAY: Final = "two_way"
+ATTR_RECIPIENT: Final = "recipient"
+ATTR_ANSWERS: Final = "answers"
+ATTR_TIMEOUT: Final = "timeout"
+
+DEFAULT_ASK_TIMEOUT: Final = timedelta(minutes=5)
+MIN_ASK_TIMEOUT: Final = timedelta(seconds=1)
+MAX_ASK_TIMEOUT: Final = timedelta(hours=24)
 
 EVENT_MESSAGE_SENT: Final = "sms_get_message_sent"
 EVENT_DELIVERY_REPORT: Final = "sms_get_delivery_report"
@@ -66,3 +73,8 @@ def signal_callback(entry_id: str, event_type: str) -> str:
 def entry_issue_id(issue: str, entry_id: str) -> str:
     """Return the ID of one account's repair issue of that kind."""
     return f"{issue}_{entry_id}"
+
+
+def signal_recipient_reply(entry_id: str, phone: str) -> str:
+    """Dispatcher signal carrying the replies from one recipient's phone to its entity."""
+    return f"{DOMAIN}_{entry_id}_reply_from_{phone}"

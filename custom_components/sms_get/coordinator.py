@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
@@ -28,6 +29,9 @@ from .provider import (
     SmsGetIpNotAllowedError,
 )
 
+if TYPE_CHECKING:
+    from .asks import AskManager
+
 type SmsGetConfigEntry = ConfigEntry[SmsGetData]
 
 
@@ -37,6 +41,7 @@ class SmsGetData:
 
     client: SmsGetClient
     coordinator: SmsGetCoordinator
+    asks: AskManager
 
 
 class SmsGetCoordinator(DataUpdateCoordinator[int]):

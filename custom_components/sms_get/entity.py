@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.const import CONF_NAME
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
@@ -18,6 +20,19 @@ def account_device_info(entry: SmsGetConfigEntry) -> DeviceInfo:
         model="SMS API",
         entry_type=DeviceEntryType.SERVICE,
         configuration_url=TOP_UP_URL,
+    )
+
+
+def recipient_device_info(
+    entry: SmsGetConfigEntry, subentry: ConfigSubentry
+) -> DeviceInfo:
+    """The device of one recipient, named after them."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"{entry.entry_id}_{subentry.subentry_id}")},
+        name=subentry.data[CONF_NAME],
+        manufacturer="SMS-Get",
+        model="Recipient",
+        entry_type=DeviceEntryType.SERVICE,
     )
 
 

@@ -6,13 +6,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import EVENT_DELIVERY_REPORT, EVENT_REPLY_RECEIVED, signal_callback
+from .const import (
+    CONF_PHONE,
+    EVENT_DELIVERY_REPORT,
+    EVENT_REPLY_RECEIVED,
+    SUBENTRY_RECIPIENT,
+    signal_callback,
+    signal_recipient_reply,
+)
 from .coordinator import SmsGetConfigEntry
-from .entity import SmsGetEntity
+from .entity import SmsGetEntity, recipient_device_info
 
 PARALLEL_UPDATES = 0
 
@@ -45,10 +53,16 @@ async def async_setup_entry(
     entry: SmsGetConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the delivery-report and reply event entities."""
+    """Add the account's event entities and a reply entity per recipient."""
     async_add_entities(
         SmsGetEventEntity(entry, description) for description in DESCRIPTIONS
     )
+    for subentry_id, subentry in entry.subentries.items():
+        if subentry.subentry_type == SUBENTRY_RECIPIENT:
+            async_add_entities(
+                [SmsGetRecipientReplyEntity(entry, subentry)],
+                config_subentry_id=subentry_id,
+            )
 
 
 class SmsGetEventEntity(SmsGetEntity, EventEntity):
@@ -79,5 +93,32 @@ class SmsGetEventEntity(SmsGetEntity, EventEntity):
         self, event_type: str, data: dict[str, Any], context: Context
     ) -> None:
         self._trigger_event(event_type, data)
+        self.async_set_context(context)
+        self.async_write_ha_state()
+
+
+class SmsGetRecipientReplyEntity(EventEntity):
+    """Shows each reply from one recipient's phone."""
+
+    _attr_has_entity_name = True
+    _attr_translation_key = "reply"
+
+    def __init__(self, entry: SmsGetConfigEntry, subentry: ConfigSubentry) -> None:
+        """Attach to the recipient's device."""
+        self._attr_event_types = ["received"]
+        self._signal = signal_recipient_reply(entry.entry_id, subentry.data[CONF_PHONE])
+        self._attr_unique_id = f"{entry.entry_id}_{subentry.subentry_id}_reply"
+        self._attr_device_info = recipient_device_info(entry, subentry)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the replies from the recipient's phone."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(self.hass, self._signal, self._async_handle)
+        )
+
+    @callback
+    def _async_handle(self, data: dict[str, Any], context: Context) -> None:
+        self._trigger_event("received", data)
         self.async_set_context(context)
         self.async_write_ha_state()

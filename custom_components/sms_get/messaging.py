@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -150,18 +151,23 @@ def provider_error(err: SmsGetError) -> HomeAssistantError:
 
 
 async def async_send(
-    hass: HomeAssistant, entry: SmsGetConfigEntry, outgoing: Outgoing
+    hass: HomeAssistant,
+    entry: SmsGetConfigEntry,
+    outgoing: Outgoing,
+    *,
+    on_accepted: Callable[[SendResult], None] | None = None,
 ) -> dict[str, Any]:
     """Send in batches of 250, one request at a time; never re-send anything.
 
     The sending runs as a task of Home Assistant's own, shielded from the caller: a
     cancelled script or a stopping Home Assistant (which waits for its tasks) must not
     cut a send between SMS-Get's answer and the credit update and event it owes.
-    Refused over a spending limit before any request.
+    Refused over a spending limit before any request. `on_accepted` is called at once
+    for each batch SMS-Get accepts, before its event.
     """
     reservation = async_reserve(hass, entry, outgoing)
     task = hass.async_create_task(
-        _async_send(hass, entry, outgoing, reservation),
+        _async_send(hass, entry, outgoing, reservation, on_accepted),
         f"{DOMAIN} send",
         eager_start=True,
     )
@@ -188,6 +194,7 @@ async def _async_send(
     entry: SmsGetConfigEntry,
     outgoing: Outgoing,
     reservation: Reservation,
+    on_accepted: Callable[[SendResult], None] | None,
 ) -> dict[str, Any]:
     data = entry.runtime_data
     numbers = [phone.number for phone in outgoing.phones]
@@ -235,6 +242,8 @@ async def _async_send(
             ) from err
         sent.append((result, batch))
         reservation.async_accepted(result.points_used, len(batch))
+        if on_accepted is not None:
+            on_accepted(result)
         data.coordinator.async_set_credit(result.points_remaining)
         hass.bus.async_fire(
             EVENT_MESSAGE_SENT,

@@ -12,7 +12,6 @@ from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 
@@ -23,6 +22,7 @@ except ImportError:
 
 from .const import ATTR_SCHEDULE, ATTR_TWO_WAY, CONF_PHONE, DOMAIN, SUBENTRY_RECIPIENT
 from .coordinator import SmsGetConfigEntry
+from .entity import recipient_device_info
 from .messaging import async_send, validate
 from .schema import vol
 
@@ -81,10 +81,6 @@ async def async_setup_entry(
     entry.async_on_unload(entry.add_update_listener(async_sync))
 
 
-def _device_identifier(entry: SmsGetConfigEntry, subentry_id: str) -> tuple[str, str]:
-    return (DOMAIN, f"{entry.entry_id}_{subentry_id}")
-
-
 class SmsGetRecipientEntity(NotifyEntity):
     """Texts one recipient."""
 
@@ -98,13 +94,7 @@ class SmsGetRecipientEntity(NotifyEntity):
         self._entry = entry
         self._subentry_id = subentry.subentry_id
         self._attr_unique_id = f"{entry.entry_id}_{subentry.subentry_id}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={_device_identifier(entry, subentry.subentry_id)},
-            name=subentry.data[CONF_NAME],
-            manufacturer="SMS-Get",
-            model="Recipient",
-            entry_type=DeviceEntryType.SERVICE,
-        )
+        self._attr_device_info = recipient_device_info(entry, subentry)
 
     async def async_send_message(self, message: str, title: str | None = None) -> None:
         """Send the message (the title, when given, goes first)."""

@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntryState
+import re
+
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState, ConfigSubentry
+from homeassistant.const import Platform
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
     ServiceResponse,
     SupportsResponse,
     callback,
+    split_entity_id,
+    valid_entity_id,
 )
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, entity_registry as er
 
+from .asks import async_ask, fold
 from .const import (
+    ATTR_ANSWERS,
     ATTR_CONFIG_ENTRY_ID,
     ATTR_MESSAGE,
+    ATTR_RECIPIENT,
     ATTR_RECIPIENTS,
     ATTR_SCHEDULE,
+    ATTR_TIMEOUT,
     ATTR_TWO_WAY,
+    CONF_PHONE,
+    DEFAULT_ASK_TIMEOUT,
     DOMAIN,
+    MAX_ASK_TIMEOUT,
+    MIN_ASK_TIMEOUT,
+    SUBENTRY_RECIPIENT,
 )
 from .coordinator import SmsGetConfigEntry
 from .messaging import async_send, estimate_response, validate
@@ -27,6 +41,10 @@ from .schema import vol
 
 SERVICE_SEND_MESSAGE = "send_message"
 SERVICE_ESTIMATE = "estimate"
+SERVICE_ASK = "ask"
+
+# "0912345678, 0912345679" is two numbers, not a malformed one.
+_NUMBER_SEPARATORS = re.compile(r"[,;\n]")
 
 # Checks of content happen in validate(), so they get translated, named errors.
 _RECIPIENTS = vol.All(cv.ensure_list, [cv.string])
@@ -46,6 +64,24 @@ ESTIMATE_SCHEMA = vol.Schema(
         vol.Optional(ATTR_TWO_WAY, default=False): cv.boolean,
     }
 )
+# Lists are taken so that more than one recipient gets a translated error.
+ASK_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_MESSAGE): cv.string,
+        vol.Required(ATTR_RECIPIENT): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional(ATTR_ANSWERS): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional(ATTR_TIMEOUT, default=DEFAULT_ASK_TIMEOUT): cv.time_period,
+        vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+    }
+)
+
+
+def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders or None,
+    )
 
 
 def async_get_entry(hass: HomeAssistant, entry_id: str | None) -> SmsGetConfigEntry:
@@ -98,6 +134,79 @@ async def _async_estimate(call: ServiceCall) -> ServiceResponse:
     return estimate_response(outgoing)
 
 
+def _check_answers(answers: list[str] | None) -> None:
+    if answers is None:
+        return
+    if not answers:
+        raise _invalid("ask_no_answers")
+    if any(not fold(answer) for answer in answers):
+        raise _invalid("ask_empty_answer")
+
+
+def _one_recipient(recipient: list[str]) -> str:
+    numbers = [
+        part
+        for item in recipient
+        for part in _NUMBER_SEPARATORS.split(item)
+        if part.strip()
+    ]
+    if len(numbers) > 1:
+        raise _invalid("ask_one_recipient", recipient=", ".join(numbers))
+    if not numbers:
+        raise _invalid("no_recipients")
+    return numbers[0].strip()
+
+
+def _recipient_of(
+    hass: HomeAssistant, entity_id: str
+) -> tuple[ConfigEntry, ConfigSubentry] | None:
+    """The entry and recipient subentry of one of our notify entities."""
+    registered = er.async_get(hass).async_get(entity_id)
+    if (
+        registered is None
+        or registered.platform != DOMAIN
+        or registered.config_entry_id is None
+        or registered.config_subentry_id is None
+    ):
+        return None
+    entry = hass.config_entries.async_get_entry(registered.config_entry_id)
+    if entry is None:
+        return None
+    subentry = entry.subentries.get(registered.config_subentry_id)
+    if subentry is None or subentry.subentry_type != SUBENTRY_RECIPIENT:
+        return None
+    return entry, subentry
+
+
+def _recipient_entity(
+    hass: HomeAssistant, entity_id: str, entry_id: str | None
+) -> tuple[str, str]:
+    """The entry ID and phone that a recipient's notify entity stands for."""
+    if (found := _recipient_of(hass, entity_id)) is None:
+        raise _invalid("ask_unknown_recipient", recipient=entity_id)
+    entry, subentry = found
+    if entry_id is not None and entry_id != entry.entry_id:
+        raise _invalid(
+            "ask_recipient_other_account", recipient=entity_id, account=entry.title
+        )
+    return entry.entry_id, subentry.data[CONF_PHONE]
+
+
+async def _async_ask(call: ServiceCall) -> ServiceResponse:
+    timeout = call.data[ATTR_TIMEOUT]
+    if not MIN_ASK_TIMEOUT <= timeout <= MAX_ASK_TIMEOUT:
+        raise _invalid("ask_invalid_timeout", timeout=str(timeout))
+    answers: list[str] | None = call.data.get(ATTR_ANSWERS)
+    _check_answers(answers)
+    recipient = _one_recipient(call.data[ATTR_RECIPIENT])
+    entry_id: str | None = call.data.get(ATTR_CONFIG_ENTRY_ID)
+    if valid_entity_id(recipient) and split_entity_id(recipient)[0] == Platform.NOTIFY:
+        entry_id, recipient = _recipient_entity(call.hass, recipient, entry_id)
+    entry = async_get_entry(call.hass, entry_id)
+    outgoing = validate(call.data[ATTR_MESSAGE], [recipient], two_way=True)
+    return await async_ask(call.hass, entry, outgoing, answers, timeout)
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions once for all accounts."""
@@ -113,5 +222,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_ESTIMATE,
         _async_estimate,
         schema=ESTIMATE_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_ASK,
+        _async_ask,
+        schema=ASK_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )

@@ -33,6 +33,7 @@ from .const import (
     MAX_CALLBACK_BYTES,
     WARNING_INTERVAL,
     signal_callback,
+    signal_recipient_reply,
 )
 from .coordinator import SmsGetConfigEntry
 from .provider import (
@@ -49,6 +50,7 @@ from .provider import (
     read_limited,
     split_code,
 )
+from .recipients import recipient_for
 
 _FORM = "application/x-www-form-urlencoded"
 _PLAIN = "text/plain"
@@ -184,7 +186,7 @@ class ReceivedReply:
 def async_reply_received(
     hass: HomeAssistant, entry: SmsGetConfigEntry, reply: ReceivedReply
 ) -> None:
-    """Take a new reply: fire its event, show it on the reply entity, act on it.
+    """Take a new reply: its events, its recipient's entity, then an ask or Assist.
 
     Every reply of every callback passes here once, in order.
     """
@@ -196,9 +198,17 @@ def async_reply_received(
         reply.event_data,
         reply.context,
     )
-    # ASK: a pending ask for the phone takes the reply before Assist (not yet in).
-    if not reply.stale:
-        async_handle_reply(hass, entry, reply)
+    if (subentry := recipient_for(entry, reply.phone)) is not None:
+        async_dispatcher_send(
+            hass,
+            signal_recipient_reply(entry.entry_id, subentry.subentry_id),
+            reply.event_data,
+            reply.context,
+        )
+    # A person answering a question is never talking to Assist.
+    if entry.runtime_data.asks.async_offer(reply) or reply.stale:
+        return
+    async_handle_reply(hass, entry, reply)
 
 
 @callback
@@ -220,6 +230,10 @@ def async_reports_received(
         latest,
         context,
     )
+
+
+def _recipient_name(entry: SmsGetConfigEntry, phone: str) -> str | None:
+    return subentry.title if (subentry := recipient_for(entry, phone)) else None
 
 
 def _entry_for(hass: HomeAssistant, webhook_id: str) -> SmsGetConfigEntry | None:
@@ -337,6 +351,7 @@ async def _async_handle_reports(
                     "reported_at": reported_at,
                     "status": report.status,
                     "delivered": report.delivered,
+                    "recipient": _recipient_name(entry, report.phone),
                 }
             )
     if events:
@@ -403,6 +418,7 @@ async def _async_handle_replies(
                     "raw_text": reply.raw_text,
                     "code": code,
                     "text": text,
+                    "recipient": _recipient_name(entry, reply.phone),
                 },
             ),
         )
