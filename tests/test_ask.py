@@ -14,7 +14,13 @@ from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_NAME, EVENT_HOMEASSISTANT_STOP
-from homeassistant.core import Event, HomeAssistant, ServiceResponse, callback
+from homeassistant.core import (
+    CoreState,
+    Event,
+    HomeAssistant,
+    ServiceResponse,
+    callback,
+)
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
 import pytest
@@ -537,3 +543,46 @@ async def test_response_only(
             {"message": QUESTION, "recipient": GRANDMA},
             blocking=True,
         )
+
+
+async def test_caller_gone_during_the_send(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """An ask cancelled while its question is sent finishes the send, waits for nothing."""
+    simulator.faults.append(Fault.delay(0.05))
+    requests = len(simulator.requests)
+    ask = hass.async_create_background_task(
+        _call_ask(hass, {"message": QUESTION, "recipient": GRANDMA}), "ask"
+    )
+    # Until SMS-Get has the request (no time is frozen here: the delay is real).
+    while len(simulator.requests) == requests:  # noqa: ASYNC110
+        await asyncio.sleep(0)
+    ask.cancel()
+    sent = async_capture_events(hass, "sms_get_message_sent")
+    await simulator.wait_idle()
+    await hass.async_block_till_done()
+    assert ask.cancelled()
+    # The send was not cut short; nothing waits for its answer.
+    assert len(sent) == 1
+    assert _pending(init_integration) == 0
+
+
+async def test_ask_while_stopping(
+    hass: HomeAssistant, client: Client, simulator: Simulator
+) -> None:
+    """An ask whose question is accepted while Home Assistant stops ends at once."""
+    hass.set_state(CoreState.stopping)
+    try:
+        response = await hass.services.async_call(
+            DOMAIN,
+            "ask",
+            {"message": QUESTION, "recipient": GRANDMA},
+            blocking=True,
+            return_response=True,
+        )
+    finally:
+        hass.set_state(CoreState.running)
+    [message] = simulator.messages
+    assert response == _ended("cancelled", message.message_id)
