@@ -19,9 +19,12 @@ Figures (each against a floor measured in the same run):
   6   hostile: 1 MB callbacks of the shapes that once made parsing slow, and 1,000
       long replies: the slowest answer (6a), and the longest the event loop stalled
       meanwhile (6b: under 100 ms)
-The in-process figures (1, 3, 4b, 5, 6) run in the test harness's Home Assistant
-(bench/harness.py); figure 2 in a real one (bench/load.py). Exit status 1 when a
-target is missed.
+  7   ask: a reply callback's arrival to sms_get.ask returning, against the same
+      callback with no ask pending (at most 1.2 times); 7b, 7c: figure 1's callback
+      and one of 250 replies with 1,000 asks pending, against none (at most 1.05)
+The in-process figures (1, 3, 4b, 5, 6, 7) run in the test harness's Home Assistant
+(bench/harness.py, bench/asks.py); figure 2 in a real one (bench/load.py). Exit
+status 1 when a target is missed.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ def run_harness(results: Path, verbose: bool) -> tuple[int, str]:
             "-m",
             "pytest",
             str(ROOT / "bench" / "harness.py"),
+            str(ROOT / "bench" / "asks.py"),
             "-q",
             "-p",
             "no:cacheprovider",
@@ -94,8 +98,8 @@ def main() -> int:
         flush=True,
     )
     print(
-        "==> in-process: webhook, send, setup, memory, hostile callbacks"
-        " (bench/harness.py)",
+        "==> in-process: webhook, send, setup, memory, hostile callbacks, ask"
+        " (bench/harness.py, bench/asks.py)",
         flush=True,
     )
     with tempfile.TemporaryDirectory() as tmp:
