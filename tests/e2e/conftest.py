@@ -63,6 +63,8 @@ class EndToEnd:
     token: str | None = None
     entry_id: str | None = None
     webhook_url: str | None = None
+    # The account's two-way code, once a test has set it in the options.
+    two_way_code: str | None = None
 
     @property
     def config_dir(self) -> Path:

@@ -225,8 +225,67 @@ async def test_two_way_reply(
         "raw_text": "03 yes",
         "code": "03",
         "text": "yes",
+        "recipient": None,
     }
     assert reply["received_at"].endswith("+08:00")
+    running.two_way_code = "03"
+
+
+async def test_ask(
+    running: EndToEnd,
+    api: HassClient,
+    ws: HassWebSocket,
+    session: aiohttp.ClientSession,
+    entry_id: str,
+) -> None:
+    """sms_get.ask: the question goes out two-way, a wrong answer waits, a right one ends it."""
+    code = running.two_way_code
+    prefix = f"{code} " if code else ""
+    sent = await ws.subscribe_events("sms_get_message_sent")
+    replies = await ws.subscribe_events("sms_get_reply_received")
+    ask = asyncio.create_task(
+        ws.call_service(
+            DOMAIN,
+            "ask",
+            {
+                "message": f"Someone is at the gate. Reply {prefix}1 to open it.",
+                "recipient": "+886 912 345 678",
+                "answers": ["1", "2"],
+                "timeout": {"minutes": 2},
+            },
+            return_response=True,
+        )
+    )
+    sending = asyncio.ensure_future(next_event(sent))
+    await asyncio.wait({ask, sending}, return_when=asyncio.FIRST_COMPLETED)
+    if ask.done():
+        # Refused before anything was sent: show why.
+        sending.cancel()
+        ask.result()
+    message = await sending
+    assert message["two_way"] is True
+    assert message["recipients"] == ["0912345678"]
+
+    # A person answers as people do: first something else, then full-width.
+    await sim_reply(session, running, "0912345678", f"{prefix}who is it?")
+    assert (await next_event(replies))["text"] == "who is it?"
+    assert not ask.done()
+    await sim_reply(session, running, "0912345678", f"{prefix}\uff11")
+    assert (await next_event(replies))["text"] == "\uff11"
+
+    async with asyncio.timeout(EVENT_TIMEOUT):
+        response = await ask
+    assert response == {
+        "answered": True,
+        "reason": "answered",
+        "reply": "\uff11",
+        "answer": "1",
+        "phone": "0912345678",
+        "received_at": response["received_at"],
+        "message_id": message["message_id"],
+        "points_used": 1,
+    }
+    assert response["received_at"].endswith("+08:00")
 
 
 async def test_restart_keeps_webhook_url(
