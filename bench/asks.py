@@ -1,4 +1,4 @@
-"""The in-process benchmarks of sms_get.ask (6, 6b, 6c): pytest tests that record figures.
+"""The in-process benchmarks of sms_get.ask (7, 7b, 7c): pytest tests that record figures.
 
 Run by ``python -m bench`` beside bench/harness.py, on the test harness's Home
 Assistant. Each figure is interleaved with its floor, measured in the same run.
@@ -101,7 +101,7 @@ async def test_reply_to_ask_returning(
     simulator: Simulator,
     hass_client_no_auth: Callable[[], Awaitable[Client]],
 ) -> None:
-    """Figure 6: a reply callback's arrival to ask returning, against no ask pending.
+    """Figure 7: a reply callback's arrival to ask returning, against no ask pending.
 
     Ours: the callback of one reply line POSTed while an ask waits for that phone,
     until the ask has returned its response. The floor: the same callback (another
@@ -143,7 +143,7 @@ async def test_reply_to_ask_returning(
     assert len(init_integration.runtime_data.asks) == 0
     record(
         Figure(
-            "6",
+            "7",
             "ask: reply callback to ask returning vs no ask pending (p50)",
             _ms(median(ours)),
             "ms",
@@ -162,10 +162,10 @@ async def test_webhook_with_asks_pending(
     entry_data: dict[str, Any],
     hass_client_no_auth: Callable[[], Awaitable[Client]],
 ) -> None:
-    """Figures 6b and 6c: figure 1's callback, and 250 replies, with 1,000 asks pending.
+    """Figures 7b and 7c: figure 1's callback, and 250 replies, with 1,000 asks pending.
 
     Two accounts in one Home Assistant: hauser with 1,000 asks pending, another with
-    none. 6b: figure 1's 250-line delivery report to each, interleaved. 6c: a callback
+    none. 7b: figure 1's 250-line delivery report to each, interleaved. 7c: a callback
     of 250 replies from phones with an ask pending that do not answer it (the whole
     match), against the same callback to the account with none.
     """
@@ -218,8 +218,8 @@ async def test_webhook_with_asks_pending(
     assert len(init_integration.runtime_data.asks) == PENDING
     assert len(other.runtime_data.asks) == 0
     for key, title, (pending, none) in (
-        ("6b", "webhook: figure 1 with 1,000 asks pending (p50)", reports),
-        ("6c", "webhook: 250 replies, 1,000 asks pending (p50)", replies),
+        ("7b", "webhook: figure 1 with 1,000 asks pending (p50)", reports),
+        ("7c", "webhook: 250 replies, 1,000 asks pending (p50)", replies),
     ):
         record(
             Figure(
