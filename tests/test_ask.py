@@ -51,13 +51,17 @@ type Ask = asyncio.Task[ServiceResponse]
 
 @pytest.fixture
 def mock_config_entry(entry_data: dict[str, Any]) -> MockConfigEntry:
-    """The account with two-way code 03 and one recipient, Grandma."""
+    """The account with two-way code 03, one recipient, Grandma, and 1 point a send."""
     return MockConfigEntry(
         domain=DOMAIN,
         title="hauser",
         unique_id="hauser",
         data=entry_data,
-        options={"two_way_code": "03", "low_credit_threshold": 50},
+        options={
+            "two_way_code": "03",
+            "low_credit_threshold": 50,
+            "max_points_per_send": 1,
+        },
         entry_id=ENTRY_ID,
         subentries_data=[
             ConfigSubentryData(
@@ -322,7 +326,11 @@ async def test_superseded(
 async def test_refused_ask_supersedes_nothing(
     hass: HomeAssistant, client: Client, simulator: Simulator
 ) -> None:
-    """An ask SMS-Get refuses, or one refused before sending, leaves the older waiting."""
+    """An ask SMS-Get refuses, or one refused before sending, leaves the older waiting.
+
+    Refused before sending: bad input, or a spending limit (a two-segment question
+    costs 2 points, over the 1 allowed per send).
+    """
     first = await _ask(hass)
     simulator.faults.append(Fault.code("009"))
     with pytest.raises(HomeAssistantError) as err:
@@ -334,14 +342,11 @@ async def test_refused_ask_supersedes_nothing(
             return_response=True,
         )
     assert err.value.translation_key == "insufficient_credit"
-    with pytest.raises(ServiceValidationError):
-        await hass.services.async_call(
-            DOMAIN,
-            "ask",
-            {"message": "", "recipient": GRANDMA},
-            blocking=True,
-            return_response=True,
-        )
+    for message, key in (("", "empty_message"), ("x" * 200, "over_send_limit")):
+        with pytest.raises(ServiceValidationError) as refused:
+            await _call_ask(hass, {"message": message, "recipient": GRANDMA})
+        assert refused.value.translation_key == key
+    assert len(simulator.messages) == 1
     assert not first.done()
 
     await _reply(hass, client, GRANDMA, "03 1")
