@@ -21,7 +21,8 @@ Figures (each against a floor measured in the same run):
       meanwhile (6b: under 100 ms)
   7   ask: a reply callback's arrival to sms_get.ask returning, against the same
       callback with no ask pending (at most 1.2 times); 7b, 7c: figure 1's callback
-      and one of 250 replies with 1,000 asks pending, against none (at most 1.05)
+      and one of 250 replies with 1,000 asks pending, against none (at most 1.05);
+      figure 2 with asks pending: --pending-asks 1000, compared with a run without
 The in-process figures (1, 3, 4b, 5, 6, 7) run in the test harness's Home Assistant
 (bench/harness.py, bench/asks.py); figure 2 in a real one (bench/load.py). Exit
 status 1 when a target is missed.
@@ -82,6 +83,12 @@ def main() -> int:
         "--skip-load", action="store_true", help="leave out figure 2 (no real hass)"
     )
     parser.add_argument(
+        "--pending-asks",
+        type=int,
+        default=0,
+        help="figure 2 with this many sms_get.ask waiting for answers (1000 to compare)",
+    )
+    parser.add_argument(
         "--hass-log", type=Path, help="keep the log of figure 2's Home Assistant here"
     )
     parser.add_argument(
@@ -121,7 +128,11 @@ def main() -> int:
             flush=True,
         )
         try:
-            figures += asyncio.run(load.measure(args.callbacks, log=args.hass_log))
+            figures += asyncio.run(
+                load.measure(
+                    args.callbacks, log=args.hass_log, pending_asks=args.pending_asks
+                )
+            )
         except Exception as err:  # noqa: BLE001  # report, then fail the run
             problems.append(f"the load benchmark failed: {err!r}")
 

@@ -134,6 +134,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     )
     hass.http.register_view(EventsView(fired))
     hass.http.register_view(SetupView())
+    hass.http.register_view(AsksView())
     return True
 
 
@@ -188,3 +189,36 @@ class SetupView(HomeAssistantView):
                 "webhook_url": placeholders["webhook_url"],
             }
         )
+
+
+class AsksView(HomeAssistantView):
+    """Leave asks pending on the SMS-Get entry, as a household waiting for answers."""
+
+    url = "/api/sms_get_bench/asks"
+    name = "api:sms_get_bench:asks"
+    requires_auth = False
+
+    async def post(self, request: web.Request) -> web.Response:
+        """{entry_id, count} -> {pending}: one ask per phone, waiting 24 hours."""
+        hass = request.app[KEY_HASS]
+        body = await request.json()
+        entry = hass.config_entries.async_get_entry(body["entry_id"])
+        for index in range(int(body["count"])):
+            hass.async_create_background_task(
+                hass.services.async_call(
+                    "sms_get",
+                    "ask",
+                    {
+                        "message": "Open the gate? Reply 1",
+                        "recipient": f"09{index:08d}",
+                        "answers": ["1"],
+                        "timeout": {"hours": 24},
+                    },
+                    blocking=True,
+                    return_response=True,
+                ),
+                "sms_get_bench ask",
+            )
+        # The sends are Home Assistant's tasks: once done, every ask waits.
+        await hass.async_block_till_done()
+        return self.json({"pending": len(entry.runtime_data.asks)})

@@ -266,8 +266,13 @@ def expected_status(callback: Callback) -> int:
     return 200 if callback.valid else 400
 
 
-async def measure(count: int = 5000, log: Path | None = None) -> list[Figure]:
-    """Start Home Assistant, load it, check every line, stop it; the figures."""
+async def measure(
+    count: int = 5000, log: Path | None = None, pending_asks: int = 0
+) -> list[Figure]:
+    """Start Home Assistant, load it, check every line, stop it; the figures.
+
+    With pending_asks, that many sms_get.ask wait for answers throughout the load.
+    """
     with tempfile.TemporaryDirectory(prefix="sms-get-bench-") as tmp:
         port = free_port()
         config = prepare_config(Path(tmp), port)
@@ -298,6 +303,16 @@ async def measure(count: int = 5000, log: Path | None = None) -> list[Figure]:
                 if entry.get("type") != "create_entry":
                     raise RuntimeError(f"The SMS-Get entry was not created: {entry}")
                 ours_url = str(entry["webhook_url"])
+                if pending_asks:
+                    async with session.post(
+                        f"{base}/api/sms_get_bench/asks",
+                        json={"entry_id": entry["entry_id"], "count": pending_asks},
+                    ) as response:
+                        pending = (await response.json())["pending"]
+                    if pending != pending_asks:
+                        raise RuntimeError(
+                            f"{pending} asks pending, not {pending_asks}"
+                        )
                 bare_url = f"{base}/api/webhook/{BARE_WEBHOOK_ID}"
                 assert hass.process is not None
                 figures = await _load(
