@@ -238,9 +238,23 @@ async def test_ask(
     session: aiohttp.ClientSession,
     entry_id: str,
 ) -> None:
-    """sms_get.ask: the question goes out two-way, a wrong answer waits, a right one ends it."""
+    """sms_get.ask: the question goes out two-way; the simulator's person answers.
+
+    Grandma answers full-width (as a Chinese keyboard types) 3 s after the question;
+    a text that is not an answer, sent before, leaves the ask waiting.
+    """
     code = running.two_way_code
     prefix = f"{code} " if code else ""
+    async with session.post(
+        f"{running.sim_url}/sim/answers",
+        json={
+            "phone": "0912345678",
+            "text": f"{prefix}\uff11",
+            "delay": 3,
+            "with_code": False,
+        },
+    ) as rule:
+        assert (await rule.json())["ok"] is True
     sent = await ws.subscribe_events("sms_get_message_sent")
     replies = await ws.subscribe_events("sms_get_reply_received")
     ask = asyncio.create_task(
@@ -256,25 +270,28 @@ async def test_ask(
             return_response=True,
         )
     )
-    sending = asyncio.ensure_future(next_event(sent))
-    await asyncio.wait({ask, sending}, return_when=asyncio.FIRST_COMPLETED)
-    if ask.done():
-        # Refused before anything was sent: show why.
-        sending.cancel()
-        ask.result()
-    message = await sending
-    assert message["two_way"] is True
-    assert message["recipients"] == ["0912345678"]
+    try:
+        sending = asyncio.ensure_future(next_event(sent))
+        await asyncio.wait({ask, sending}, return_when=asyncio.FIRST_COMPLETED)
+        if ask.done():
+            # Refused before anything was sent: show why.
+            sending.cancel()
+            ask.result()
+        message = await sending
+        assert message["two_way"] is True
+        assert message["recipients"] == ["0912345678"]
 
-    # A person answers as people do: first something else, then full-width.
-    await sim_reply(session, running, "0912345678", f"{prefix}who is it?")
-    assert (await next_event(replies))["text"] == "who is it?"
-    assert not ask.done()
-    await sim_reply(session, running, "0912345678", f"{prefix}\uff11")
-    assert (await next_event(replies))["text"] == "\uff11"
-
-    async with asyncio.timeout(EVENT_TIMEOUT):
-        response = await ask
+        await sim_reply(session, running, "0912345678", f"{prefix}who is it?")
+        assert (await next_event(replies))["text"] == "who is it?"
+        assert not ask.done()
+        assert (await next_event(replies))["text"] == "\uff11"
+        async with asyncio.timeout(EVENT_TIMEOUT):
+            response = await ask
+    finally:
+        async with session.delete(
+            f"{running.sim_url}/sim/answers/0912345678"
+        ) as removed:
+            await removed.read()
     assert response == {
         "answered": True,
         "reason": "answered",
