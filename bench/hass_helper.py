@@ -203,6 +203,7 @@ class AsksView(HomeAssistantView):
         hass = request.app[KEY_HASS]
         body = await request.json()
         entry = hass.config_entries.async_get_entry(body["entry_id"])
+        assert entry is not None
         for index in range(int(body["count"])):
             hass.async_create_background_task(
                 hass.services.async_call(

@@ -75,6 +75,6 @@ def entry_issue_id(issue: str, entry_id: str) -> str:
     return f"{issue}_{entry_id}"
 
 
-def signal_recipient_reply(entry_id: str, phone: str) -> str:
-    """Dispatcher signal carrying the replies from one recipient's phone to its entity."""
-    return f"{DOMAIN}_{entry_id}_reply_from_{phone}"
+def signal_recipient_reply(entry_id: str, subentry_id: str) -> str:
+    """Dispatcher signal carrying the replies from one recipient to their entity."""
+    return f"{DOMAIN}_{entry_id}_reply_from_{subentry_id}"

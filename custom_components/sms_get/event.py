@@ -12,7 +12,6 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import (
-    CONF_PHONE,
     EVENT_DELIVERY_REPORT,
     EVENT_REPLY_RECEIVED,
     SUBENTRY_RECIPIENT,
@@ -106,7 +105,8 @@ class SmsGetRecipientReplyEntity(EventEntity):
     def __init__(self, entry: SmsGetConfigEntry, subentry: ConfigSubentry) -> None:
         """Attach to the recipient's device."""
         self._attr_event_types = ["received"]
-        self._signal = signal_recipient_reply(entry.entry_id, subentry.data[CONF_PHONE])
+        # By subentry, not phone: the webhook finds the recipient by the current number.
+        self._signal = signal_recipient_reply(entry.entry_id, subentry.subentry_id)
         self._attr_unique_id = f"{entry.entry_id}_{subentry.subentry_id}_reply"
         self._attr_device_info = recipient_device_info(entry, subentry)
 
