@@ -161,7 +161,7 @@ async def test_every_reply_from_the_phone(
         _replies(
             (GRANDMA, "03 first"),
             (STRANGER, "03 who is this"),
-            (GRANDMA, "second"),
+            ("+886912345678", "second"),
             (GRANDPA, "03 hi"),
         ),
     )
