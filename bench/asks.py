@@ -191,7 +191,7 @@ async def test_webhook_with_asks_pending(
     async def measure(
         params_of: Callable[[int], dict[str, str]],
     ) -> tuple[list[float], list[float]]:
-        warmup, rounds = 10, 60
+        warmup, rounds = 10, 120
         pending: list[float] = []
         none: list[float] = []
         for index in range(warmup + rounds):
