@@ -52,16 +52,32 @@ async def async_setup_entry(
     entry: SmsGetConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the account's event entities and a reply entity per recipient."""
+    """Add the account's event entities and a reply entity per recipient.
+
+    Recipients added later get theirs at once; a removed recipient's entity goes
+    with its subentry.
+    """
     async_add_entities(
         SmsGetEventEntity(entry, description) for description in DESCRIPTIONS
     )
-    for subentry_id, subentry in entry.subentries.items():
-        if subentry.subentry_type == SUBENTRY_RECIPIENT:
+    added: set[str] = set()
+
+    async def async_sync(hass: HomeAssistant, entry: SmsGetConfigEntry) -> None:
+        recipients = {
+            subentry_id
+            for subentry_id, subentry in entry.subentries.items()
+            if subentry.subentry_type == SUBENTRY_RECIPIENT
+        }
+        added.intersection_update(recipients)
+        for subentry_id in recipients - added:
+            added.add(subentry_id)
             async_add_entities(
-                [SmsGetRecipientReplyEntity(entry, subentry)],
+                [SmsGetRecipientReplyEntity(entry, entry.subentries[subentry_id])],
                 config_subentry_id=subentry_id,
             )
+
+    await async_sync(hass, entry)
+    entry.async_on_unload(entry.add_update_listener(async_sync))
 
 
 class SmsGetEventEntity(SmsGetEntity, EventEntity):
