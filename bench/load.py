@@ -118,8 +118,8 @@ def state_writes(callback: Callback) -> int:
 def process_cpu(pid: int) -> float | None:
     """CPU seconds (user and system) a process has used so far; None off Linux."""
     try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+        fields = stat.rsplit(")", 1)[1].split()
     except OSError:
         return None
     # utime and stime, the 14th and 15th fields, in clock ticks.

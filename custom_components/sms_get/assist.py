@@ -65,7 +65,7 @@ class _Phone:
             self.requests.popleft()
 
     def current_conversation(self, now: datetime) -> str | None:
-        """The conversation ID, while the last exchange is recent."""
+        """Return the conversation ID while the last exchange is recent."""
         if self.last_exchange is None or now - self.last_exchange > (
             CONVERSATION_TIMEOUT
         ):
@@ -94,7 +94,7 @@ class AssistState:
         self._last_warning: datetime | None = None
 
     def phone(self, entry_id: str, phone: str) -> _Phone:
-        """The state of a phone of an entry, made on first use."""
+        """Return the state of a phone of an entry, made on first use."""
         if (state := self.phones.get((entry_id, phone))) is None:
             state = self.phones[entry_id, phone] = _Phone()
         return state
@@ -266,7 +266,7 @@ async def _async_converse(
     recipient: str,
     phone: _Phone,
 ) -> str | None:
-    """The agent's speech, or None when it failed or is gone."""
+    """Return the agent's speech, or None when it failed or is gone."""
     agent_id: str = entry.options.get(
         CONF_CONVERSATION_AGENT, DEFAULT_CONVERSATION_AGENT
     )

@@ -12,7 +12,7 @@ from .coordinator import SmsGetConfigEntry
 
 
 def account_device_info(entry: SmsGetConfigEntry) -> DeviceInfo:
-    """The service device of one SMS-Get account."""
+    """Describe the service device of one SMS-Get account."""
     return DeviceInfo(
         identifiers={(DOMAIN, entry.entry_id)},
         name=f"SMS-Get {entry.unique_id}",
@@ -26,7 +26,7 @@ def account_device_info(entry: SmsGetConfigEntry) -> DeviceInfo:
 def recipient_device_info(
     entry: SmsGetConfigEntry, subentry: ConfigSubentry
 ) -> DeviceInfo:
-    """The device of one recipient, named after them."""
+    """Describe the device of one recipient, named after them."""
     return DeviceInfo(
         identifiers={(DOMAIN, f"{entry.entry_id}_{subentry.subentry_id}")},
         name=subentry.data[CONF_NAME],

@@ -124,7 +124,7 @@ def estimate_response(outgoing: Outgoing) -> dict[str, Any]:
 
 
 def provider_error(err: SmsGetError) -> HomeAssistantError:
-    """A translated error that says what went wrong and what to do."""
+    """Build a translated error that says what went wrong and what to do."""
     if isinstance(err, SmsGetApiError):
         key = _CODE_KEYS.get(err.code, "provider_error")
         placeholders = {"code": err.code}

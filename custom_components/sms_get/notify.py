@@ -109,7 +109,7 @@ async def async_get_service(
     config: ConfigType,
     discovery_info: DiscoveryInfoType | None = None,
 ) -> BaseNotificationService | None:
-    """The legacy notify.sms_get service of one account."""
+    """Return the legacy notify.sms_get service of one account."""
     if discovery_info is None:
         return None
     entry: SmsGetConfigEntry | None = hass.config_entries.async_get_entry(

@@ -85,7 +85,7 @@ def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
 
 
 def async_get_entry(hass: HomeAssistant, entry_id: str | None) -> SmsGetConfigEntry:
-    """The account an action is for: the one named, or the only one."""
+    """Return the account an action is for: the one named, or the only one."""
     if entry_id is not None:
         entry = hass.config_entries.async_get_entry(entry_id)
         if entry is None or entry.domain != DOMAIN:
@@ -160,7 +160,7 @@ def _one_recipient(recipient: list[str]) -> str:
 def _recipient_of(
     hass: HomeAssistant, entity_id: str
 ) -> tuple[ConfigEntry, ConfigSubentry] | None:
-    """The entry and recipient subentry of one of our notify entities."""
+    """Return the entry and recipient subentry of one of our notify entities."""
     registered = er.async_get(hass).async_get(entity_id)
     if (
         registered is None
@@ -181,7 +181,7 @@ def _recipient_of(
 def _recipient_entity(
     hass: HomeAssistant, entity_id: str, entry_id: str | None
 ) -> tuple[str, str]:
-    """The entry ID and phone that a recipient's notify entity stands for."""
+    """Return the entry ID and phone that a recipient's notify entity stands for."""
     if (found := _recipient_of(hass, entity_id)) is None:
         raise _invalid("ask_unknown_recipient", recipient=entity_id)
     entry, subentry = found

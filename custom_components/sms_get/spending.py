@@ -276,7 +276,7 @@ class Reservation:
 
     @callback
     def async_failed(self, *, maybe_sent: bool) -> None:
-        """The next batch failed; it stays counted when it may have gone out."""
+        """Settle a failed batch; it stays counted when it may have gone out."""
         self._spending.async_release(self._batches.popleft(), maybe_spent=maybe_sent)
         self.async_release()
 
@@ -322,7 +322,7 @@ async def _async_options_updated(hass: HomeAssistant, entry: SmsGetConfigEntry) 
 
 @callback
 def async_get_spending(hass: HomeAssistant, entry: SmsGetConfigEntry) -> Spending:
-    """The spending of a set-up entry."""
+    """Return the spending of a set-up entry."""
     return hass.data[SPENDING][entry.entry_id]
 
 

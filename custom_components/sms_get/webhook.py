@@ -63,7 +63,7 @@ _REPLIES_AT_ONCE = 100
 
 
 def async_webhook_url(hass: HomeAssistant, data: dict[str, Any]) -> str:
-    """The URL to paste into SMS-Get's callback settings."""
+    """Return the URL to paste into SMS-Get's callback settings."""
     if url := data.get(CONF_CLOUDHOOK_URL):
         return str(url)
     try:
@@ -73,7 +73,7 @@ def async_webhook_url(hass: HomeAssistant, data: dict[str, Any]) -> str:
 
 
 async def async_create_cloudhook(hass: HomeAssistant, webhook_id: str) -> str | None:
-    """A cloudhook URL when Home Assistant Cloud is subscribed, else None."""
+    """Create a cloudhook URL when Home Assistant Cloud is subscribed, else None."""
     # Imported only when loaded: importing cloud pulls in much of Home Assistant.
     if "cloud" not in hass.config.components:
         return None

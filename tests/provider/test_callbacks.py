@@ -494,7 +494,7 @@ def _unbounded_repeats(parsed: re_parser.SubPattern) -> list[object]:
             if high == re_constants.MAXREPEAT:
                 found.append(arg)
             found += _unbounded_repeats(sub)
-        elif op in (re_constants.SUBPATTERN,):
+        elif op is re_constants.SUBPATTERN:
             found += _unbounded_repeats(arg[-1])
         elif op is re_constants.BRANCH:
             for branch in arg[1]:

@@ -214,16 +214,20 @@ def parse_delivery_reports(
         message_id = ""
     for line in lines:
         try:
-            if not message_id:
-                raise _Malformed("missing sms_id")
-            phone, identifier, when, status = _fields(line)
-            if not (status := clean(status).strip()):
-                raise _Malformed("missing status")
+            reports.append(_report(message_id, line))
         except _Malformed as err:
             malformed.append(MalformedLine(line, str(err)))
-            continue
-        reports.append(DeliveryReport(message_id, phone, identifier, when, status))
     return reports, malformed
+
+
+def _report(message_id: str, line: str) -> DeliveryReport:
+    """Return the delivery report of one line, or raise _Malformed."""
+    if not message_id:
+        raise _Malformed("missing sms_id")
+    phone, identifier, when, status = _fields(line)
+    if not (status := clean(status).strip()):
+        raise _Malformed("missing status")
+    return DeliveryReport(message_id, phone, identifier, when, status)
 
 
 def parse_replies(content: str) -> tuple[list[Reply], list[MalformedLine]]:

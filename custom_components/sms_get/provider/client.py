@@ -208,7 +208,7 @@ class ByteStream(Protocol):
 
 
 async def read_limited(stream: ByteStream, limit: int) -> bytes:
-    """The whole stream, or its first limit + 1 bytes when it is longer.
+    """Read the whole stream, or its first limit + 1 bytes when it is longer.
 
     read(n) returns what has arrived so far, not n bytes: read until the end or the
     limit, never further.

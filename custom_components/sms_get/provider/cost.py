@@ -47,12 +47,12 @@ def check_text(text: str) -> None:
 
 
 def encoding(text: str) -> Encoding:
-    """The document's "pure English" text is ASCII; anything else is Unicode."""
+    """Name the encoding: the document's "pure English" is ASCII, else Unicode."""
     return "ascii" if text.isascii() else "unicode"
 
 
 def segments(text: str) -> int:
-    """Number of billed segments of a text (0 for an empty one)."""
+    """Count the billed segments of a text (0 for an empty one)."""
     length = len(text)
     if not length:
         return 0
@@ -91,7 +91,7 @@ def estimate(
 
 
 def max_length(text_encoding: Encoding, max_segments: int) -> int:
-    """The longest text of that encoding that fits in that many segments."""
+    """Return the longest text of that encoding that fits in that many segments."""
     if max_segments < 1:
         raise ValueError("at least one segment")
     single, part = (
@@ -103,7 +103,7 @@ def max_length(text_encoding: Encoding, max_segments: int) -> int:
 
 
 def without_unsupported(text: str) -> str:
-    """The text without the characters SMS-Get cannot carry."""
+    """Return the text without the characters SMS-Get cannot carry."""
     if text.isascii() or not (bad := set(unsupported_characters(text))):
         return text
     return "".join(char for char in text if char not in bad)

@@ -121,7 +121,7 @@ def _normalize(raw: str) -> PhoneNumber:
         if match := _PROVIDER_FORMAT.fullmatch(text):
             return PhoneNumber(text, str(match.lastgroup))
         # 00886... (international dialling prefix) or 886... (E.164 without its plus).
-        text = "+" + (text[2:] if text.startswith("00") else text)
+        text = "+" + (text.removeprefix("00"))
     return _from_international(text, raw)
 
 
