@@ -43,7 +43,7 @@ from .provider import (
     RecentLines,
     Reply,
     TooManyLinesError,
-    is_stale,
+    fresh_window,
     iso,
     parse_delivery_reports,
     parse_replies,
@@ -371,7 +371,8 @@ async def _async_handle_replies(
     state.log_malformed("reply", malformed)
     entry_id = entry.entry_id
     two_way_code = entry.options.get(CONF_TWO_WAY_CODE) or None
-    now = dt_util.utcnow()
+    # Once per callback: every reply is checked against the same moment.
+    earliest, latest = fresh_window(dt_util.utcnow())
     context: Context | None = None
     for index, reply in enumerate(replies):
         if index and not index % _REPLIES_AT_ONCE:
@@ -388,7 +389,7 @@ async def _async_handle_replies(
         ):
             continue
         code, text = split_code(reply.raw_text, two_way_code)
-        if stale := is_stale(reply.received_at, now):
+        if stale := not earliest <= reply.received_at <= latest:
             LOGGER.debug(
                 "Reply %s carries the time %s, too far from now to act on:"
                 " only its events fire",

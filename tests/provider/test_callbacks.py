@@ -19,6 +19,7 @@ from custom_components.sms_get.provider import (
     Reply,
     TooManyLinesError,
     callbacks,
+    fresh_window,
     is_stale,
     iso,
     parse_delivery_reports,
@@ -517,6 +518,16 @@ def test_stale_replies(offset: timedelta, stale: bool) -> None:
     """More than 15 minutes old or 5 ahead, on any clock's zone."""
     now = datetime(2026, 1, 1, 13, 8, 7, tzinfo=UTC)
     assert is_stale(AT1 + offset, now) is stale
+
+
+def test_fresh_window_on_the_provider_clock() -> None:
+    """The window of carrier times to act on, in the zone parsed times carry."""
+    earliest, latest = fresh_window(datetime(2026, 1, 1, 13, 8, 7, tzinfo=UTC))
+    assert (earliest, latest) == (
+        AT1 - timedelta(minutes=15),
+        AT1 + timedelta(minutes=5),
+    )
+    assert earliest.tzinfo is latest.tzinfo is PROVIDER_TZ
 
 
 # --- callbacks as SMS-Get really sends them -----------------------------------------
