@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from http import HTTPStatus
@@ -17,7 +18,7 @@ from homeassistant.components import conversation
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigSubentryData
 from homeassistant.const import CONF_NAME, CONF_PASSWORD, CONF_USERNAME, MATCH_ALL
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import intent, issue_registry as ir
 from homeassistant.setup import async_setup_component
@@ -942,3 +943,42 @@ async def test_memory_stays_bounded(
 
     await hass.config_entries.async_remove(init_integration.entry_id)
     assert not state.phones
+
+
+async def test_pending_ask_takes_the_reply(
+    hass: HomeAssistant,
+    *,
+    simulator: Simulator,
+    client: Client,
+    agent: FakeAgent,
+    events: list[Event],
+) -> None:
+    """A person answering a question is never talking to Assist."""
+    asked = asyncio.Event()
+    hass.bus.async_listen_once("sms_get_message_sent", callback(lambda _: asked.set()))
+    ask = hass.async_create_task(
+        hass.services.async_call(
+            DOMAIN,
+            "ask",
+            {
+                "message": "Is the door locked? Reply 03 yes or 03 no",
+                "recipient": GRANDMA,
+            },
+            blocking=True,
+            return_response=True,
+        )
+    )
+    # The ask waits for the answer: wait for its question to be sent, not for it.
+    await asked.wait()
+
+    await text(hass, client, GRANDMA, "03 yes")
+    response = await ask
+    assert response is not None
+    assert response["answered"] is True
+    assert response["reply"] == "yes"
+    assert not agent.inputs
+    assert not events
+
+    # With the ask answered, the next text goes to Assist again.
+    await text(hass, client, GRANDMA, "03 lock the door")
+    assert [user_input.text for user_input in agent.inputs] == ["lock the door"]
