@@ -214,11 +214,11 @@ async def _async_send(
             )
         except SmsGetError as err:
             data.coordinator.async_provider_failed(err)
-            reservation.async_failed(
-                maybe_sent=isinstance(
-                    err, SmsGetOutcomeUnknownError | SmsGetResponseError
-                )
+            # This batch may have gone out; only the batches after it did not.
+            maybe_sent = isinstance(
+                err, SmsGetOutcomeUnknownError | SmsGetResponseError
             )
+            reservation.async_failed(maybe_sent=maybe_sent)
             error = provider_error(err)
             if not sent:
                 raise error from err
@@ -229,8 +229,7 @@ async def _async_send(
                 "error": str(err),
             }
             key = "partial_send"
-            if isinstance(err, SmsGetOutcomeUnknownError | SmsGetResponseError):
-                # This batch may have gone out; only the batches after it did not.
+            if maybe_sent:
                 key = "partial_send_outcome_unknown"
                 placeholders["unknown"] = str(len(batch))
                 accepted += len(batch)
