@@ -32,7 +32,6 @@ from .const import (
 )
 from .coordinator import SmsGetConfigEntry
 from .provider import shorten, without_unsupported
-from .recipients import recipient_for
 from .spending import SpendingLimitError
 
 if TYPE_CHECKING:
@@ -150,7 +149,7 @@ def async_handle_reply(
         return
     if entry.options.get(CONF_TWO_WAY_CODE) and reply.code is None:
         return
-    recipient = recipient_for(entry, reply.phone)
+    recipient = reply.recipient
     if recipient is None or not recipient.data.get(CONF_ASSIST):
         return
     state = _state(hass)

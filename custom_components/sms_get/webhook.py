@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 from homeassistant.components.webhook import async_generate_path, async_generate_url
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
@@ -177,6 +178,8 @@ class ReceivedReply:
     text: str
     # Replayed or delayed: its events fire, nothing else may act on it.
     stale: bool
+    # The recipient whose phone this is, found once for the event, entity and Assist.
+    recipient: ConfigSubentry | None = field(compare=False)
     context: Context = field(compare=False)
     # The data of the sms_get_reply_received event.
     event_data: dict[str, Any] = field(compare=False)
@@ -198,7 +201,7 @@ def async_reply_received(
         reply.event_data,
         reply.context,
     )
-    if (subentry := recipient_for(entry, reply.phone)) is not None:
+    if (subentry := reply.recipient) is not None:
         async_dispatcher_send(
             hass,
             signal_recipient_reply(entry.entry_id, subentry.subentry_id),
@@ -398,6 +401,7 @@ async def _async_handle_replies(
             )
         if context is None:
             context = Context()
+        recipient = recipient_for(entry, reply.phone)
         async_reply_received(
             hass,
             entry,
@@ -410,6 +414,7 @@ async def _async_handle_replies(
                 code=code,
                 text=text,
                 stale=stale,
+                recipient=recipient,
                 context=context,
                 event_data={
                     ATTR_CONFIG_ENTRY_ID: entry_id,
@@ -419,7 +424,7 @@ async def _async_handle_replies(
                     "raw_text": reply.raw_text,
                     "code": code,
                     "text": text,
-                    "recipient": _recipient_name(entry, reply.phone),
+                    "recipient": recipient.title if recipient else None,
                 },
             ),
         )
