@@ -46,6 +46,9 @@ class AskOutcome:
 
 def fold(text: str) -> str:
     """Fold an answer: NFKC, case folding and trimming (a full-width 1 is 1)."""
+    if text.isascii():
+        # NFKC leaves ASCII as it is, and its case folding is lower().
+        return text.lower().strip()
     # Case folding can undo NFKC (ß, some ligatures): normalise again after it.
     folded = unicodedata.normalize("NFKC", text).casefold()
     return unicodedata.normalize("NFKC", folded).strip()

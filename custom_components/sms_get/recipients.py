@@ -8,10 +8,11 @@ from .const import SUBENTRY_RECIPIENT
 from .coordinator import SmsGetConfigEntry
 
 
-def recipient_for(entry: SmsGetConfigEntry, phone: str) -> ConfigSubentry | None:
-    """Return the recipient whose phone (in the provider's format) is this one."""
+def recipients_by_phone(entry: SmsGetConfigEntry) -> dict[str, ConfigSubentry]:
+    """Return the recipients by phone, in the provider's format."""
     # A recipient's unique ID is its phone in the provider's format.
-    for subentry in entry.subentries.values():
-        if subentry.subentry_type == SUBENTRY_RECIPIENT and subentry.unique_id == phone:
-            return subentry
-    return None
+    return {
+        subentry.unique_id: subentry
+        for subentry in entry.subentries.values()
+        if subentry.subentry_type == SUBENTRY_RECIPIENT and subentry.unique_id
+    }

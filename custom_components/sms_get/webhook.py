@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from http import HTTPStatus
+import logging
 from time import monotonic
 from typing import Any
 
@@ -51,7 +52,7 @@ from .provider import (
     read_limited,
     split_code,
 )
-from .recipients import recipient_for
+from .recipients import recipients_by_phone
 
 _FORM = "application/x-www-form-urlencoded"
 _PLAIN = "text/plain"
@@ -114,19 +115,19 @@ class CallbackKind(StrEnum):
     DELIVERY_REPORT = "delivery_report"
     REPLY = "reply"
 
+    # Hashed as its text, in C (Enum's own hash is Python): every line is hashed with it.
+    __hash__ = str.__hash__
+
 
 class WebhookState:
     """What the webhook keeps while Home Assistant runs, across reloads of entries."""
 
     def __init__(self) -> None:
         """Start with nothing seen and no warning given."""
+        # The lines taken, each as (its CallbackKind, the entry's ID, its fields).
         self.recent = RecentLines()
         # monotonic() of the last warning, to limit them.
         self._last_warning = float("-inf")
-
-    def first_time(self, kind: CallbackKind, entry_id: str, *parts: str) -> bool:
-        """Remember a line of an entry; False when it was taken before."""
-        return self.recent.add(kind, entry_id, *parts)
 
     def warn(self, message: str, *args: Any) -> None:
         """Warn at most once a minute: the webhook is open to the internet."""
@@ -161,7 +162,8 @@ def async_webhook_state(hass: HomeAssistant) -> WebhookState:
     return state
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+# Not frozen: one is made per reply, and a frozen dataclass sets each field by a call.
+@dataclass(slots=True, kw_only=True)
 class ReceivedReply:
     """A new two-way reply, as async_reply_received takes it."""
 
@@ -208,8 +210,9 @@ def async_reply_received(
             reply.event_data,
             reply.context,
         )
-    # A person answering a question is never talking to Assist.
-    if entry.runtime_data.asks.async_offer(reply) or reply.stale:
+    # A stale reply is never acted on; a person answering a question is never
+    # talking to Assist.
+    if reply.stale or entry.runtime_data.asks.async_offer(reply):
         return
     async_handle_reply(hass, entry, reply)
 
@@ -235,10 +238,6 @@ def async_reports_received(
     )
 
 
-def _recipient_name(entry: SmsGetConfigEntry, phone: str) -> str | None:
-    return subentry.title if (subentry := recipient_for(entry, phone)) else None
-
-
 def _entry_for(hass: HomeAssistant, webhook_id: str) -> SmsGetConfigEntry | None:
     for entry in hass.config_entries.async_loaded_entries(DOMAIN):
         if entry.data[CONF_WEBHOOK_ID] == webhook_id:
@@ -256,14 +255,11 @@ def _form(body: bytes) -> list[tuple[str, str]] | None:
     return list(URL.build(query_string=text, encoded=True).query.items())
 
 
-async def _read_params(request: web.Request) -> dict[str, str] | None:
+async def _async_read_with_body(request: web.Request) -> dict[str, str] | None:
     """Query string and form body alike; None when the body is too large."""
     # request.query is decoded once; query_string is already decoded (yarl), and
     # decoding it again would turn a reply's %2B into a space.
     params = dict(request.query)
-    # SMS-Get sends its parameters in the query string: mostly no body to read.
-    if not request.body_exists:
-        return params
     # A cloudhook's MockRequest has no content_length.
     length = getattr(request, "content_length", None)
     if length is not None and length > MAX_CALLBACK_BYTES:
@@ -288,7 +284,10 @@ async def async_handle_webhook(
     if entry is None:
         return web.Response(status=HTTPStatus.NOT_FOUND)
     state = async_webhook_state(hass)
-    params = await _read_params(request)
+    # SMS-Get sends its parameters in the query string: mostly no body to read.
+    params: Mapping[str, str] | None = (
+        await _async_read_with_body(request) if request.body_exists else request.query
+    )
     if params is None:
         state.warn("SMS-Get callback too large to read was refused")
         return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
@@ -311,15 +310,6 @@ async def async_handle_webhook(
     return web.Response(text="ok")
 
 
-async def _async_parse[*Args, T](
-    hass: HomeAssistant, size: int, parse: Callable[[*Args], T], *args: *Args
-) -> T:
-    """Parse in the event loop, or in a worker thread when the content is large."""
-    if size > _INLINE_BYTES:
-        return await hass.async_add_executor_job(parse, *args)
-    return parse(*args)
-
-
 async def _async_handle_reports(
     hass: HomeAssistant,
     state: WebhookState,
@@ -328,15 +318,23 @@ async def _async_handle_reports(
     content: str,
 ) -> bool:
     reports: list[DeliveryReport]
-    reports, malformed = await _async_parse(
-        hass, len(content) + len(sms_id), parse_delivery_reports, sms_id, content
-    )
-    state.log_malformed("delivery report", malformed)
+    # In a worker thread when large: the event loop never waits for a hostile one.
+    if len(content) + len(sms_id) > _INLINE_BYTES:
+        reports, malformed = await hass.async_add_executor_job(
+            parse_delivery_reports, sms_id, content
+        )
+    else:
+        reports, malformed = parse_delivery_reports(sms_id, content)
+    if malformed:
+        state.log_malformed("delivery report", malformed)
     entry_id = entry.entry_id
+    # Looked up once a callback: a thousand lines share them.
+    recipients = recipients_by_phone(entry)
+    first_time = state.recent.add
     events = []
     for report in reports:
         reported_at = iso(report.reported_at)
-        if state.first_time(
+        if first_time(
             CallbackKind.DELIVERY_REPORT,
             entry_id,
             report.message_id,
@@ -354,7 +352,11 @@ async def _async_handle_reports(
                     "reported_at": reported_at,
                     "status": report.status,
                     "delivered": report.delivered,
-                    "recipient": _recipient_name(entry, report.phone),
+                    "recipient": (
+                        subentry.title
+                        if (subentry := recipients.get(report.phone))
+                        else None
+                    ),
                 }
             )
     if events:
@@ -370,19 +372,26 @@ async def _async_handle_replies(
     content: str,
 ) -> bool:
     replies: list[Reply]
-    replies, malformed = await _async_parse(hass, len(content), parse_replies, content)
-    state.log_malformed("reply", malformed)
+    if len(content) > _INLINE_BYTES:
+        replies, malformed = await hass.async_add_executor_job(parse_replies, content)
+    else:
+        replies, malformed = parse_replies(content)
+    if malformed:
+        state.log_malformed("reply", malformed)
     entry_id = entry.entry_id
+    recipients = recipients_by_phone(entry)
+    first_time = state.recent.add
     two_way_code = entry.options.get(CONF_TWO_WAY_CODE) or None
     # Once per callback: every reply is checked against the same moment.
     earliest, latest = fresh_window(dt_util.utcnow())
+    debug = LOGGER.isEnabledFor(logging.DEBUG)
     context: Context | None = None
     for index, reply in enumerate(replies):
         if index and not index % _REPLIES_AT_ONCE:
             # Each reply writes a state: let the event loop breathe between batches.
             await asyncio.sleep(0)
         received_at = iso(reply.received_at)
-        if not state.first_time(
+        if not first_time(
             CallbackKind.REPLY,
             entry_id,
             reply.phone,
@@ -392,7 +401,7 @@ async def _async_handle_replies(
         ):
             continue
         code, text = split_code(reply.raw_text, two_way_code)
-        if stale := not earliest <= reply.received_at <= latest:
+        if (stale := not earliest <= reply.received_at <= latest) and debug:
             LOGGER.debug(
                 "Reply %s carries the time %s, too far from now to act on:"
                 " only its events fire",
@@ -401,7 +410,7 @@ async def _async_handle_replies(
             )
         if context is None:
             context = Context()
-        recipient = recipient_for(entry, reply.phone)
+        recipient = recipients.get(reply.phone)
         async_reply_received(
             hass,
             entry,
