@@ -7,8 +7,10 @@ nothing more, on loopback only:
 - a bare webhook that answers ``ok`` and does nothing else: the floor of figure 2;
 - a webhook that answers ``ok`` after firing as many events as it is told, with
   data the size of SMS-Get's, listened to as SMS-Get's are, and writing as many
-  states as SMS-Get's event entities do: what Home Assistant's own share costs
-  (figure 2e);
+  states as SMS-Get's event entities do, through an event entity of its own
+  (bench/hass_helper_event.py): what Home Assistant's own share costs (figures 2i,
+  2e); told ``bench_via=state``, it writes them with a bare ``async_set`` instead,
+  which skips the entity machinery (figure 2j, the former floor of 2i);
 - a count of every SMS-Get callback event by the identity of its line, so the
   benchmark can check that each valid line fired exactly once
   (GET /api/sms_get_bench/events);
@@ -21,24 +23,39 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from homeassistant.components import webhook
 from homeassistant.config_entries import SOURCE_USER
+from homeassistant.const import Platform
 from homeassistant.core import Context, Event, HomeAssistant, callback
+from homeassistant.helpers.discovery import async_load_platform
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
+
+if TYPE_CHECKING:
+    from bench.hass_helper_event import MirrorEntity
 
 DOMAIN = "sms_get_bench"
 BARE_WEBHOOK_ID = "sms-get-bench-bare-webhook"
 EVENTS_WEBHOOK_ID = "sms-get-bench-events-webhook"
-# The events webhook fires as many events, and writes as many states, as these say.
+# The events webhook fires as many events, and writes as many states, as these say;
+# through its event entity, or with a bare async_set when VIA_PARAM is VIA_STATE.
 EVENTS_PARAM = "bench_events"
 WRITES_PARAM = "bench_writes"
+VIA_PARAM = "bench_via"
+VIA_STATE = "state"
+# Apart from the mirror entity's own (event.sms_get_bench_mirror).
+MIRROR_ENTITY = "event.sms_get_bench_bare_mirror"
 BARE_EVENT = "sms_get_bench_event"
-MIRROR_ENTITY = "event.sms_get_bench_mirror"
+# Set by the helper's event platform (bench/hass_helper_event.py), which follows
+# SIGNAL_MIRROR.
+MIRROR: HassKey[MirrorEntity] = HassKey("sms_get_bench_mirror")
+SIGNAL_MIRROR = "sms_get_bench_mirror"
 DELIVERY_REPORT = "sms_get_delivery_report"
 REPLY = "sms_get_reply_received"
 
@@ -57,7 +74,8 @@ def line_identity(event_type: str, data: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the bare webhook, the event counter and the two views."""
+    """Register the bare webhook, the event counter, the views and the mirror entity."""
+    await async_load_platform(hass, Platform.EVENT, DOMAIN, {}, config)
     # Kept as fired and counted when asked: the listener adds as little as it can to
     # the figure it checks.
     fired: list[tuple[str, Mapping[str, Any]]] = []
@@ -104,13 +122,21 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         context = Context()
         for _ in range(count):
             hass.bus.async_fire(BARE_EVENT, event_data, context=context)
-        # What an event entity's state writes cost the state machine.
-        for line in range(int(request.query.get(WRITES_PARAM, "0"))):
-            hass.states.async_set(
-                MIRROR_ENTITY,
-                dt_util.utcnow().isoformat(timespec="milliseconds"),
-                {"event_type": "delivered", **event_data, "line": line},
-                context=context,
+        writes = range(int(request.query.get(WRITES_PARAM, "0")))
+        if request.query.get(VIA_PARAM) == VIA_STATE:
+            # What the state machine alone costs.
+            for line in writes:
+                hass.states.async_set(
+                    MIRROR_ENTITY,
+                    dt_util.utcnow().isoformat(timespec="milliseconds"),
+                    {"event_type": "delivered", **event_data, "line": line},
+                    context=context,
+                )
+            return web.Response(text="ok")
+        # What an event entity's state writes cost Home Assistant.
+        for line in writes:
+            async_dispatcher_send(
+                hass, SIGNAL_MIRROR, "delivered", {**event_data, "line": line}, context
             )
         return web.Response(text="ok")
 
@@ -181,6 +207,9 @@ class SetupView(HomeAssistantView):
                 HTTPStatus.BAD_REQUEST,
             )
         await hass.async_block_till_done()
+        # Added, and following the events webhook's signal.
+        if MIRROR not in hass.data or hass.data[MIRROR].hass is None:
+            return self.json({"type": "no mirror entity"}, HTTPStatus.BAD_REQUEST)
         placeholders = result.get("description_placeholders") or {}
         return self.json(
             {

@@ -5,10 +5,12 @@ temporary configuration with this integration and bench/hass_helper.py, its SMS-
 entry added through the config flow against a simulator served from this process.
 5,000 callbacks (10% malformed, delivery reports and replies, 2% sent twice) go to
 the SMS-Get webhook, 20 at a time, and the same 5,000 to the helper's bare webhook
-(the floor) and to its webhook that does Home Assistant's share of the work (figure
-2e: as many listened-to bus events as the callback has valid lines, and one state
-write), in alternating slices of 500; everything on 127.0.0.1. Home Assistant's CPU
-time per callback is read from /proc (figure 2h).
+and to its webhook that does Home Assistant's share of the work (figures 2i and 2e:
+as many listened-to bus events as the callback has valid lines, and as many state
+writes through an event entity as SMS-Get's event entities make; figure 2j: the
+same states written with a bare async_set), in slices of 500 taken in turns;
+everything on 127.0.0.1. Home Assistant's CPU time per callback is read from /proc,
+each thread's in nanoseconds (figures 2i, 2j, 2h).
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from collections.abc import AsyncIterator
 import contextlib
 from dataclasses import dataclass, field
 import json
-import os
 from pathlib import Path
 import re
 from statistics import quantiles
@@ -44,6 +45,8 @@ EVENTS_WEBHOOK_ID = "sms-get-bench-events-webhook"
 # What the events webhook is told to do (bench/hass_helper.py).
 EVENTS_PARAM = "bench_events"
 WRITES_PARAM = "bench_writes"
+VIA_PARAM = "bench_via"
+VIA_STATE = "state"
 
 CONFIGURATION = """\
 # Written by bench/load.py: a Home Assistant with SMS-Get and the benchmark helper.
@@ -68,7 +71,7 @@ MANIFEST = {
     "domain": "sms_get_bench",
     "name": "SMS-Get benchmark helper",
     "codeowners": [],
-    "dependencies": ["http", "webhook"],
+    "dependencies": ["event", "http", "webhook"],
     "documentation": "https://github.com/sms-get-ha/sms_get",
     "iot_class": "local_push",
     "version": "0.0.0",
@@ -116,14 +119,19 @@ def state_writes(callback: Callback) -> int:
 
 
 def process_cpu(pid: int) -> float | None:
-    """CPU seconds (user and system) a process has used so far; None off Linux."""
+    """CPU seconds a process's threads have used so far; None off Linux.
+
+    Read from each thread's schedstat, in nanoseconds: /proc/PID/stat counts clock
+    ticks (10 ms), too coarse for a slice of callbacks.
+    """
+    total = 0
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
-        fields = stat.rsplit(")", 1)[1].split()
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(FileNotFoundError):  # a thread that just ended
+                total += int((task / "schedstat").read_text("ascii").split()[0])
     except OSError:
         return None
-    # utime and stime, the 14th and 15th fields, in clock ticks.
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total / 1e9
 
 
 def prepare_config(directory: Path, port: int) -> Path:
@@ -139,6 +147,7 @@ def prepare_config(directory: Path, port: int) -> Path:
         ROOT / "custom_components" / "sms_get", target_is_directory=True
     )
     (helper / "__init__.py").symlink_to(ROOT / "bench" / "hass_helper.py")
+    (helper / "event.py").symlink_to(ROOT / "bench" / "hass_helper_event.py")
     (helper / "manifest.json").write_text(json.dumps(MANIFEST), encoding="utf-8")
     return config
 
@@ -166,12 +175,14 @@ async def send_all(
     callbacks: list[Callback],
     *,
     tell_events: bool = False,
+    via_state: bool = False,
     pid: int | None = None,
 ) -> Run:
     """Every callback, CONCURRENCY at a time.
 
     tell_events: add how many events and state writes the callback makes (for the
         events webhook).
+    via_state: tell the events webhook to write its states with a bare async_set.
     pid: Home Assistant's process, whose CPU time is measured meanwhile.
     """
     pending = iter(callbacks)
@@ -189,6 +200,8 @@ async def send_all(
                     EVENTS_PARAM: str(len(callback.lines)),
                     WRITES_PARAM: str(state_writes(callback)),
                 }
+                if via_state:
+                    told[VIA_PARAM] = VIA_STATE
                 if callback.place == "query":
                     kwargs["params"] = {**callback.params, **told}
                 else:
@@ -367,18 +380,26 @@ async def _load(
     await send_all(session, ours_url, warm)
     await send_all(session, bare_url, warm)
     await send_all(session, events_url, warm, tell_events=True)
+    await send_all(session, events_url, warm, tell_events=True, via_state=True)
     async with session.get(f"{base}/api/sms_get_bench/events") as response:
         before = {tuple(key): value for key, value in await response.json()}
 
     callbacks = load_callbacks(count, seed=8, prefix="x")
     # Interleaved in slices, so that a slower moment of the machine (2 cores, shared
-    # with the load generator) weighs on both alike.
-    ours, bare, events = Run(0.0), Run(0.0), Run(0.0)
-    for start in range(0, count, SLICE):
+    # with the load generator) weighs on all alike; in turns, so that none always
+    # follows another (and pays for its garbage).
+    ours, bare, events, states = Run(0.0), Run(0.0), Run(0.0), Run(0.0)
+    runs: list[tuple[Run, str, dict[str, bool]]] = [
+        (bare, bare_url, {}),
+        (ours, ours_url, {}),
+        (events, events_url, {"tell_events": True}),
+        (states, events_url, {"tell_events": True, "via_state": True}),
+    ]
+    for index, start in enumerate(range(0, count, SLICE)):
         part = callbacks[start : start + SLICE]
-        bare.add(await send_all(session, bare_url, part, pid=pid))
-        ours.add(await send_all(session, ours_url, part, pid=pid))
-        events.add(await send_all(session, events_url, part, tell_events=True, pid=pid))
+        turn = index % len(runs)
+        for run, url, options in runs[turn:] + runs[:turn]:
+            run.add(await send_all(session, url, part, pid=pid, **options))
 
     async with session.get(f"{base}/api/sms_get_bench/events") as response:
         after = {tuple(key): value for key, value in await response.json()}
@@ -420,6 +441,15 @@ async def _load(
             floor=events.cpu_per_callback,
         ),
         Figure(
+            "2j",
+            "load: the same, its share's states written bare (context)",
+            ours.cpu_per_callback or 0.0,
+            "us",
+            None,
+            "info",
+            floor=states.cpu_per_callback,
+        ),
+        Figure(
             "2a",
             "load: lines not fired exactly once",
             missing + twice + stray,
@@ -454,7 +484,10 @@ async def _load(
             None,
             "info",
             floor=bare.cpu_per_callback,
-            extra={"events_webhook": events.cpu_per_callback},
+            extra={
+                "events_webhook": events.cpu_per_callback,
+                "events_webhook_bare_states": states.cpu_per_callback,
+            },
         ),
         Figure(
             "2c",
