@@ -16,7 +16,7 @@ import re
 from typing import NamedTuple
 from urllib.parse import unquote_plus
 
-from .phone import InvalidPhoneNumberError, is_provider_format, normalize
+from .phone import PROVIDER_FORMAT, InvalidPhoneNumberError, normalize
 
 PROVIDER_TZ = timezone(timedelta(hours=8))
 DELIVERED = "DELIVRD"
@@ -147,10 +147,7 @@ def _provider_time(text: str) -> datetime | str:
 
 @lru_cache(maxsize=4096)
 def _phone(raw: str) -> str | None:
-    """Return a valid number in the provider's format, another as received, or None."""
-    # SMS-Get writes its own format: most numbers are already in it (and valid).
-    if raw.isascii() and is_provider_format(raw):
-        return raw
+    """Return a number not in the provider's format in it, as received, or None."""
     if not _PHONE.fullmatch(raw):
         return None
     try:
@@ -188,8 +185,12 @@ def _fields(line: str) -> tuple[str, str, datetime, str]:
     if len(parts) != 4:
         raise _Malformed("expected phone|id|time|value")
     phone, identifier, time, value = parts
-    if (number := _phone(phone.strip())) is None:
-        raise _Malformed("missing or invalid phone number")
+    # SMS-Get writes its own format: most numbers are in it, and checked in C.
+    phone = phone.strip()
+    if not (phone.isascii() and PROVIDER_FORMAT.fullmatch(phone)):
+        if (number := _phone(phone)) is None:
+            raise _Malformed("missing or invalid phone number")
+        phone = number
     # clean(), inlined: this runs for every line.
     if not identifier.isprintable():
         identifier = _CONTROL.sub("", identifier)
@@ -197,7 +198,7 @@ def _fields(line: str) -> tuple[str, str, datetime, str]:
         raise _Malformed("missing message identifier")
     if isinstance(when := _provider_time(time.strip()), str):
         raise _Malformed(when)
-    return number, identifier, when, value.strip()
+    return phone, identifier, when, value.strip()
 
 
 def parse_delivery_reports(

@@ -69,7 +69,7 @@ COUNTRIES_BY_CODE = {country.calling_code: country for country in COUNTRIES}
 COUNTRIES_BY_ISO = {country.iso: country for country in COUNTRIES}
 
 # The prefixes are distinct, so one alternation tells the country of a provider-format number.
-_PROVIDER_FORMAT = re.compile(
+PROVIDER_FORMAT = re.compile(
     "|".join(f"(?P<{c.iso}>{c.pattern.pattern})" for c in COUNTRIES)
 )
 # With their full-width forms, which CJK input methods type along with full-width digits.
@@ -97,7 +97,7 @@ class PhoneNumber:
 
 def is_provider_format(number: str) -> bool:
     """Tell whether a number is one of the 16 countries' in the provider's format."""
-    return _PROVIDER_FORMAT.fullmatch(number) is not None
+    return PROVIDER_FORMAT.fullmatch(number) is not None
 
 
 def normalize(raw: str) -> PhoneNumber:
@@ -118,7 +118,7 @@ def _normalize(raw: str) -> PhoneNumber:
     if not _CLEAN.fullmatch(text):
         raise InvalidPhoneNumberError(raw)
     if not text.startswith("+"):
-        if match := _PROVIDER_FORMAT.fullmatch(text):
+        if match := PROVIDER_FORMAT.fullmatch(text):
             return PhoneNumber(text, str(match.lastgroup))
         # 00886... (international dialling prefix) or 886... (E.164 without its plus).
         text = "+" + (text.removeprefix("00"))
