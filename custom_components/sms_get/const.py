@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 import logging
 from typing import Final
 
@@ -65,6 +66,8 @@ MAX_CALLBACK_BYTES: Final = 1024 * 1024
 WARNING_INTERVAL: Final = 60.0
 
 
+# Cached: the webhook sends on these for every callback.
+@lru_cache(maxsize=64)
 def signal_callback(entry_id: str, event_type: str) -> str:
     """Dispatcher signal carrying one kind of callback of one entry to its event entity."""
     return f"{DOMAIN}_{entry_id}_{event_type}"
@@ -75,6 +78,7 @@ def entry_issue_id(issue: str, entry_id: str) -> str:
     return f"{issue}_{entry_id}"
 
 
+@lru_cache(maxsize=256)
 def signal_recipient_reply(entry_id: str, subentry_id: str) -> str:
     """Dispatcher signal carrying the replies from one recipient to their entity."""
     return f"{DOMAIN}_{entry_id}_reply_from_{subentry_id}"

@@ -10,6 +10,8 @@ from .coordinator import SmsGetConfigEntry
 
 def recipients_by_phone(entry: SmsGetConfigEntry) -> dict[str, ConfigSubentry]:
     """Return the recipients by phone, in the provider's format."""
+    if not entry.subentries:
+        return {}
     # A recipient's unique ID is its phone in the provider's format.
     return {
         subentry.unique_id: subentry

@@ -293,10 +293,16 @@ async def async_handle_webhook(
         return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
     content = params.get("content", "")
     try:
-        if "sms_id" in params:
-            usable = await _async_handle_reports(
-                hass, state, entry, params["sms_id"], content
-            )
+        if (sms_id := params.get("sms_id")) is not None:
+            # In a worker thread when large: the event loop never waits for a
+            # hostile one.
+            if len(content) + len(sms_id) > _INLINE_BYTES:
+                reports, malformed = await hass.async_add_executor_job(
+                    parse_delivery_reports, sms_id, content
+                )
+            else:
+                reports, malformed = parse_delivery_reports(sms_id, content)
+            usable = _take_reports(hass, state, entry, reports, malformed)
         elif content:
             usable = await _async_handle_replies(hass, state, entry, content)
         else:
@@ -310,21 +316,14 @@ async def async_handle_webhook(
     return web.Response(text="ok")
 
 
-async def _async_handle_reports(
+@callback
+def _take_reports(
     hass: HomeAssistant,
     state: WebhookState,
     entry: SmsGetConfigEntry,
-    sms_id: str,
-    content: str,
+    reports: list[DeliveryReport],
+    malformed: list[MalformedLine],
 ) -> bool:
-    reports: list[DeliveryReport]
-    # In a worker thread when large: the event loop never waits for a hostile one.
-    if len(content) + len(sms_id) > _INLINE_BYTES:
-        reports, malformed = await hass.async_add_executor_job(
-            parse_delivery_reports, sms_id, content
-        )
-    else:
-        reports, malformed = parse_delivery_reports(sms_id, content)
     if malformed:
         state.log_malformed("delivery report", malformed)
     entry_id = entry.entry_id

@@ -226,7 +226,10 @@ def parse_delivery_reports(
         if not status:
             malformed.append(MalformedLine(line, "missing status"))
             continue
-        reports.append(DeliveryReport(message_id, phone, identifier, when, status))
+        # tuple.__new__ is the generated __new__ without its Python frame.
+        reports.append(
+            tuple.__new__(DeliveryReport, (message_id, phone, identifier, when, status))
+        )
     return reports, malformed
 
 
@@ -246,7 +249,7 @@ def parse_replies(content: str) -> tuple[list[Reply], list[MalformedLine]]:
         # clean(), inlined: this runs for every reply.
         if not (decoded := _decode(text)).isprintable():
             decoded = _CONTROL.sub("", decoded)
-        replies.append(Reply(phone, identifier, when, decoded))
+        replies.append(tuple.__new__(Reply, (phone, identifier, when, decoded)))
     return replies, malformed
 
 
