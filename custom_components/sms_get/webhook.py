@@ -304,7 +304,27 @@ async def async_handle_webhook(
                 reports, malformed = parse_delivery_reports(sms_id, content)
             usable = _take_reports(hass, state, entry, reports, malformed)
         elif content:
-            usable = await _async_handle_replies(hass, state, entry, content)
+            if len(content) > _INLINE_BYTES:
+                replies, malformed = await hass.async_add_executor_job(
+                    parse_replies, content
+                )
+            else:
+                replies, malformed = parse_replies(content)
+            if malformed:
+                state.log_malformed("reply", malformed)
+            context: Context | None = None
+            for start in range(0, len(replies), _REPLIES_AT_ONCE):
+                if start:
+                    # Each reply writes a state: let the event loop breathe.
+                    await asyncio.sleep(0)
+                context = _take_replies(
+                    hass,
+                    state,
+                    entry,
+                    replies[start : start + _REPLIES_AT_ONCE],
+                    context,
+                )
+            usable = bool(replies)
         else:
             usable = False
     except TooManyLinesError:
@@ -364,31 +384,23 @@ def _take_reports(
     return bool(reports)
 
 
-async def _async_handle_replies(
+@callback
+def _take_replies(
     hass: HomeAssistant,
     state: WebhookState,
     entry: SmsGetConfigEntry,
-    content: str,
-) -> bool:
-    replies: list[Reply]
-    if len(content) > _INLINE_BYTES:
-        replies, malformed = await hass.async_add_executor_job(parse_replies, content)
-    else:
-        replies, malformed = parse_replies(content)
-    if malformed:
-        state.log_malformed("reply", malformed)
+    replies: list[Reply],
+    context: Context | None,
+) -> Context | None:
+    """Take a batch of a callback's replies; return the callback's context once made."""
     entry_id = entry.entry_id
     recipients = recipients_by_phone(entry)
     first_time = state.recent.add
     two_way_code = entry.options.get(CONF_TWO_WAY_CODE) or None
-    # Once per callback: every reply is checked against the same moment.
+    # Once per batch: its replies are checked against the same moment.
     earliest, latest = fresh_window(dt_util.utcnow())
     debug = LOGGER.isEnabledFor(logging.DEBUG)
-    context: Context | None = None
-    for index, reply in enumerate(replies):
-        if index and not index % _REPLIES_AT_ONCE:
-            # Each reply writes a state: let the event loop breathe between batches.
-            await asyncio.sleep(0)
+    for reply in replies:
         received_at = iso(reply.received_at)
         if not first_time(
             CallbackKind.REPLY,
@@ -436,4 +448,4 @@ async def _async_handle_replies(
                 },
             ),
         )
-    return bool(replies)
+    return context
