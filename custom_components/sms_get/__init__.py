@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from homeassistant.components.webhook import (
-    async_register as async_register_webhook,
-    async_unregister as async_unregister_webhook,
-)
 from homeassistant.const import CONF_NAME, CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
@@ -31,7 +27,7 @@ from .spending import async_remove_spending, async_setup_spending
 from .webhook import (
     async_create_cloudhook,
     async_delete_cloudhook,
-    async_handle_webhook,
+    async_setup_entry_webhook,
 )
 
 PLATFORMS: list[Platform] = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
@@ -66,18 +62,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsGetConfigEntry) -> bo
     webhook_id = entry.data[CONF_WEBHOOK_ID]
     async_redact_webhook_id(hass, webhook_id)
     entry.async_on_unload(lambda: async_unredact_webhook_id(hass, webhook_id))
-    async_register_webhook(
-        hass,
-        DOMAIN,
-        f"SMS-Get {client.username}",
-        entry.data[CONF_WEBHOOK_ID],
-        async_handle_webhook,
-        local_only=False,
-        allowed_methods=("GET", "POST", "PUT"),
-    )
-    entry.async_on_unload(
-        lambda: async_unregister_webhook(hass, entry.data[CONF_WEBHOOK_ID])
-    )
+    async_setup_entry_webhook(hass, entry, f"SMS-Get {client.username}")
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # The legacy notify service (notify.sms_get) is a discovery platform of notify.

@@ -13,8 +13,13 @@ from time import monotonic
 from typing import Any
 
 from aiohttp import web
-from homeassistant.components.webhook import async_generate_path, async_generate_url
-from homeassistant.config_entries import ConfigSubentry
+from homeassistant.components.webhook import (
+    async_generate_path,
+    async_generate_url,
+    async_register as async_register_webhook,
+    async_unregister as async_unregister_webhook,
+)
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
@@ -126,6 +131,8 @@ class WebhookState:
         """Start with nothing seen and no warning given."""
         # The lines taken, each as (its CallbackKind, the entry's ID, its fields).
         self.recent = RecentLines()
+        # The entries set up, by webhook ID.
+        self.entries: dict[str, SmsGetConfigEntry] = {}
         # monotonic() of the last warning, to limit them.
         self._last_warning = float("-inf")
 
@@ -238,11 +245,30 @@ def async_reports_received(
     )
 
 
-def _entry_for(hass: HomeAssistant, webhook_id: str) -> SmsGetConfigEntry | None:
-    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-        if entry.data[CONF_WEBHOOK_ID] == webhook_id:
-            return entry
-    return None
+@callback
+def async_setup_entry_webhook(
+    hass: HomeAssistant, entry: SmsGetConfigEntry, name: str
+) -> None:
+    """Take the entry's callbacks at its webhook until the entry unloads."""
+    webhook_id = entry.data[CONF_WEBHOOK_ID]
+    entries = async_webhook_state(hass).entries
+    entries[webhook_id] = entry
+    async_register_webhook(
+        hass,
+        DOMAIN,
+        name,
+        webhook_id,
+        async_handle_webhook,
+        local_only=False,
+        allowed_methods=("GET", "POST", "PUT"),
+    )
+
+    @callback
+    def _async_unregister() -> None:
+        async_unregister_webhook(hass, webhook_id)
+        entries.pop(webhook_id, None)
+
+    entry.async_on_unload(_async_unregister)
 
 
 def _form(body: bytes) -> list[tuple[str, str]] | None:
@@ -280,10 +306,10 @@ async def async_handle_webhook(
     hass: HomeAssistant, webhook_id: str, request: web.Request
 ) -> web.Response:
     """Fire one event per new line; answer ok when anything was usable."""
-    entry = _entry_for(hass, webhook_id)
-    if entry is None:
-        return web.Response(status=HTTPStatus.NOT_FOUND)
     state = async_webhook_state(hass)
+    entry = state.entries.get(webhook_id)
+    if entry is None or entry.state is not ConfigEntryState.LOADED:
+        return web.Response(status=HTTPStatus.NOT_FOUND)
     # SMS-Get sends its parameters in the query string: mostly no body to read.
     params: Mapping[str, str] | None = (
         await _async_read_with_body(request) if request.body_exists else request.query
