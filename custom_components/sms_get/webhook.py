@@ -306,7 +306,8 @@ async def async_handle_webhook(
     hass: HomeAssistant, webhook_id: str, request: web.Request
 ) -> web.Response:
     """Fire one event per new line; answer ok when anything was usable."""
-    state = async_webhook_state(hass)
+    # Made when the first entry set its webhook up.
+    state = hass.data[DATA_WEBHOOK]
     entry = state.entries.get(webhook_id)
     if entry is None or entry.state is not ConfigEntryState.LOADED:
         return web.Response(status=HTTPStatus.NOT_FOUND)

@@ -208,10 +208,14 @@ def parse_delivery_reports(
 
     Raise TooManyLinesError when ``content`` holds more than MAX_LINES lines.
     """
-    lines = _count(list(filter(None, map(str.strip, content.split(",")))))
+    if len(lines := list(filter(None, map(str.strip, content.split(","))))) > MAX_LINES:
+        raise TooManyLinesError
     reports: list[DeliveryReport] = []
     malformed: list[MalformedLine] = []
-    message_id = clean(message_id).strip()
+    # clean(), inlined: this runs for every callback.
+    if not message_id.isprintable():
+        message_id = _CONTROL.sub("", message_id)
+    message_id = message_id.strip()
     if not message_id or len(message_id) > MAX_LINE_LENGTH:
         return reports, [MalformedLine(line, "missing sms_id") for line in lines]
     for line in lines:
