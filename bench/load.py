@@ -8,7 +8,7 @@ the SMS-Get webhook, 20 at a time, and the same 5,000 to the helper's bare webho
 and to its webhook that does Home Assistant's share of the work (figures 2i and 2e:
 as many listened-to bus events as the callback has valid lines, and as many state
 writes through an event entity as SMS-Get's event entities make; figure 2j: the
-same states written with a bare async_set), in slices of 500 taken in turns;
+same states written with a bare async_set), in slices of 100 taken in turns;
 everything on 127.0.0.1. Home Assistant's CPU time per callback is read from /proc,
 each thread's in nanoseconds (figures 2i, 2j, 2h).
 """
@@ -39,7 +39,7 @@ from simulator import Account, Simulator
 USERNAME = "bench"
 PASSWORD = "bench-Pa55"
 CONCURRENCY = 20
-SLICE = 500
+SLICE = 100
 BARE_WEBHOOK_ID = "sms-get-bench-bare-webhook"
 EVENTS_WEBHOOK_ID = "sms-get-bench-events-webhook"
 # What the events webhook is told to do (bench/hass_helper.py).
