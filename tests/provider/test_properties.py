@@ -18,6 +18,7 @@ from urllib.parse import quote, unquote_plus
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
+from yarl import URL
 
 from custom_components.sms_get.provider import (
     PROVIDER_TZ,
@@ -29,6 +30,7 @@ from custom_components.sms_get.provider import (
     estimate,
     normalize,
     parse_delivery_reports,
+    parse_form,
     parse_replies,
 )
 from custom_components.sms_get.provider.callbacks import split_lines
@@ -400,6 +402,7 @@ def test_time_per_character_stays_flat(head: str, unit: str) -> None:
         for parse in (
             parse_replies,
             partial(parse_delivery_reports, "m1"),
+            parse_form,
         ):
             # A busy machine can slow one measurement; a quadratic parser fails all.
             for _ in range(3):
@@ -435,3 +438,20 @@ def test_reply_text_decoded_as_unquote_plus_does(text: str) -> None:
     if "," in text or not text.strip() or text != text.strip():
         return
     assert [reply.raw_text for reply in replies] == [expected]
+
+
+# What a form body may hold: fields, escapes valid or not, UTF-8 split or whole.
+_FORM_PIECES = st.sampled_from(
+    [
+        *("a", "content", "=", "&", "+", "%2B", "%41", "%e4%b8%ad", "%e4", "%ZZ"),
+        *("%", "%7C", "|", ",", " ", ";", "?", "#", "\u4e2d", "%F0%9F%98%80", "%0A"),
+    ]
+)
+
+
+@given(st.lists(_FORM_PIECES, max_size=30).map("".join))
+def test_form_reads_as_the_query_string(text: str) -> None:
+    """A form body's fields are what yarl reads from the same query string."""
+    assert parse_form(text) == list(
+        URL.build(query_string=text, encoded=True).query.items()
+    )

@@ -23,6 +23,7 @@ from .callbacks import (
     is_stale,
     iso,
     parse_delivery_reports,
+    parse_form,
     parse_replies,
     split_code,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "iso",
     "normalize",
     "parse_delivery_reports",
+    "parse_form",
     "parse_replies",
     "read_limited",
     "shorten",
