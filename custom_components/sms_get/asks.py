@@ -75,12 +75,7 @@ class PendingAsk:
         """End the ask when the reply's text is an accepted answer."""
         if self._answers is None:
             answer = None
-        elif (
-            answer := self._answers.get(
-                # fold(), its ASCII case inlined: this runs for every reply offered.
-                text.lower().strip() if (text := reply.text).isascii() else fold(text)
-            )
-        ) is None:
+        elif (answer := self._answers.get(fold(reply.text))) is None:
             return False
         self.async_end(AskOutcome(AskEnd.ANSWERED, reply, answer))
         return True

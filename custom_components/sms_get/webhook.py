@@ -344,7 +344,9 @@ async def async_handle_webhook(
                 )
             else:
                 reports, malformed = parse_delivery_reports(sms_id, content)
-            usable = _take_reports(hass, state, entry, reports, malformed)
+            if malformed:
+                state.log_malformed("delivery report", malformed)
+            usable = _take_reports(hass, state, entry, reports)
         elif content:
             if len(content) > _INLINE_BYTES:
                 replies, malformed = await hass.async_add_executor_job(
@@ -384,10 +386,7 @@ def _take_reports(
     state: WebhookState,
     entry: SmsGetConfigEntry,
     reports: list[DeliveryReport],
-    malformed: list[MalformedLine],
 ) -> bool:
-    if malformed:
-        state.log_malformed("delivery report", malformed)
     entry_id = entry.entry_id
     # Looked up once a callback: a thousand lines share them.
     recipients = recipients_by_phone(entry)
